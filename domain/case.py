@@ -1,0 +1,158 @@
+"""The state of one case as the workflow holds it, and the requests that change it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from domain.phases import Phase, TaskType
+from domain.policy import DeadlinePolicy
+from domain.roles import Role
+
+TaskStatus = Literal["open", "done", "cancelled", "expired"]
+CaseStatus = Literal["open", "gesloten"]
+Outcome = Literal[
+    "afgedaan",
+    "ingetrokken",
+    "doorverwezen_klacht",
+]
+
+
+class Actor(BaseModel):
+    """Who acts, in which role, from the claims of their token."""
+
+    sub: str = Field(min_length=1)
+    name: str = ""
+    roles: list[Role]
+    units: list[str]
+    acting_role: Role | None = None
+
+    def role_for(self, wanted: Role) -> bool:
+        return wanted in self.roles
+
+
+class Melding(BaseModel):
+    """What is registered when a case starts. Betrokkenen are pseudonymous references."""
+
+    unit: str = Field(min_length=1)
+    category: str
+    category_toelichting: str | None = None
+    channel: str
+    melder_type: str
+    melder_contact: str | None = None
+    description: str = Field(min_length=1)
+    betrokkenen: list[str] = Field(default_factory=list)
+
+
+class TaskState(BaseModel):
+    task_id: str
+    task_type: TaskType
+    phase: Phase
+    role: Role
+    unit: str
+    label: str
+    betrokkene: str | None = None
+    assignees: list[str] = Field(default_factory=list)
+    status: TaskStatus = "open"
+    opened_at: datetime
+    due_at: datetime
+    basis: str
+    reminder_at: datetime
+    reminded: bool = False
+    escalation_level: int = 0
+    extensions: int = 0
+    timer_version: int = 0
+    completed_at: datetime | None = None
+    completed_by: str | None = None
+    payload: dict[str, Any] | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+class BetrokkeneState(BaseModel):
+    ref: str
+    in_onderzoek: bool = False
+    schending: bool | None = None
+    voorgenomen: list[str] = Field(default_factory=list)
+    maatregelen: list[str] = Field(default_factory=list)
+    besluit_at: datetime | None = None
+    bezwaar: str | None = None
+    geschorst: bool = False
+
+
+class CaseState(BaseModel):
+    case_id: str
+    melding: Melding
+    registered_by: Actor
+    policy: DeadlinePolicy
+    variant: Literal["standaard", "kmar"]
+    registered_at: datetime
+    phase: Phase = Phase.intake
+    status: CaseStatus = "open"
+    outcome: Outcome | None = None
+    close_reason: str | None = None
+    klacht_referentie: str | None = None
+    tasks: dict[str, TaskState] = Field(default_factory=dict)
+    task_counter: int = 0
+    seq: int = 0
+    betrokkenen: dict[str, BetrokkeneState] = Field(default_factory=dict)
+    weging: str | None = None
+    onderzoek_started_at: datetime | None = None
+    onderzoek_ended_at: datetime | None = None
+    onderzoekers: list[str] = Field(default_factory=list)
+    phase_entered_at: dict[str, datetime] = Field(default_factory=dict)
+    continued: int = 0
+
+    def open_tasks(self) -> list[TaskState]:
+        return [t for t in self.tasks.values() if t.is_open]
+
+
+class StartCase(BaseModel):
+    case_id: str
+    melding: Melding
+    registered_by: Actor
+    policy: DeadlinePolicy
+    resume: CaseState | None = None
+
+
+class CompleteTask(BaseModel):
+    actor: Actor
+    task_id: str
+    payload: dict[str, Any]
+
+
+class ExtendTask(BaseModel):
+    actor: Actor
+    task_id: str
+    new_due_at: datetime
+    reason: str = Field(min_length=1)
+
+
+class ReassignTask(BaseModel):
+    actor: Actor
+    task_id: str
+    assignee: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
+class WithdrawMelding(BaseModel):
+    actor: Actor
+    reason: str = Field(min_length=1)
+
+
+class RecordSchorsing(BaseModel):
+    actor: Actor
+    betrokkene: str
+    reason: str = Field(min_length=1)
+
+
+class UpdateResult(BaseModel):
+    case_id: str
+    task_id: str | None = None
+    seq: int
+    phase: Phase
+    status: CaseStatus

@@ -1,0 +1,53 @@
+"""Roles, defensieonderdelen and unit scope (domain reference, section 1)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    commandant = "commandant"
+    coid_adviseur = "coid_adviseur"
+    onderzoeker = "onderzoeker"
+    jurist = "jurist"
+    hac = "hac"
+    nazorg = "nazorg"
+    auditor = "auditor"
+    beheerder = "beheerder"
+
+
+class Defensieonderdeel(StrEnum):
+    CZSK = "CZSK"
+    CLAS = "CLAS"
+    CLSK = "CLSK"
+    KMar = "KMar"
+    BS = "BS"
+    DOSCO = "DOSCO"
+    DMO = "DMO"
+
+
+def defensieonderdeel_of(unit: str) -> Defensieonderdeel:
+    """The DO is the first segment of a unit path such as ``CLAS/11LMB``."""
+    head = unit.split("/", 1)[0]
+    for do in Defensieonderdeel:
+        if do.value.lower() == head.lower():
+            return do
+    raise ValueError(
+        f"unit '{unit}' does not start with a defensieonderdeel "
+        f"({', '.join(d.value for d in Defensieonderdeel)})"
+    )
+
+
+def unit_in_scope(unit: str, scopes: list[str] | tuple[str, ...]) -> bool:
+    """A scope covers its own unit and every unit below it (``CLAS`` covers ``CLAS/11LMB``)."""
+    unit_l = unit.lower()
+    for scope in scopes:
+        s = scope.lower().rstrip("/")
+        if unit_l == s or unit_l.startswith(s + "/"):
+            return True
+    return False
+
+
+def is_kmar(unit: str) -> bool:
+    """KMar cases follow the Politiewet variant: no COID weging, own SIO and JuHRA."""
+    return defensieonderdeel_of(unit) is Defensieonderdeel.KMar

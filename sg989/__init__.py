@@ -1,0 +1,1 @@
+"""Composition root of sg989: settings, logging, CLI and worker."""

@@ -1,0 +1,1 @@
+"""The SQL store: read model, task inbox, audit timeline and notification outbox."""

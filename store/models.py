@@ -1,0 +1,154 @@
+"""sqlmodel tables. Times are stored as UTC; personal data only where section 6 allows it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _utc_column(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index))
+
+
+class CaseBase(SQLModel):
+    do: str = Field(index=True)
+    unit: str = Field(index=True)
+    category: str = Field(index=True)
+    channel: str
+    melder_type: str
+    variant: str = "standaard"
+    policy_version: str = ""
+    phase: str = Field(index=True)
+    status: str = Field(default="open", index=True)
+    outcome: str | None = None
+
+
+class Case(CaseBase, table=True):
+    case_id: str = Field(primary_key=True)
+    category_toelichting: str | None = None
+    melder_contact: str | None = None  # need-to-know: the case's COID adviser only
+    description: str = ""
+    close_reason: str | None = None
+    klacht_referentie: str | None = None
+    weging: str | None = None
+    schending_vastgesteld: bool | None = None
+    registered_at: datetime | None = _utc_column(index=True)
+    closed_at: datetime | None = _utc_column()
+    updated_at: datetime | None = _utc_column()
+    onderzoek_started_at: datetime | None = _utc_column()
+    onderzoek_ended_at: datetime | None = _utc_column()
+    last_seq: int = 0
+    imported: bool = Field(default=False, index=True)
+    import_source: str | None = None  # e.g. MVV/PSMV, COID-register, BPS
+    import_batch: str | None = None
+
+
+class Betrokkene(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("case_id", "ref"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.case_id", index=True)
+    ref: str  # pseudonymous reference, never a name
+    in_onderzoek: bool = False
+    schending: bool | None = None
+    besluit_at: datetime | None = _utc_column()
+    bezwaar: str | None = None
+    geschorst: bool = False
+
+
+class MeasureDecision(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("case_id", "betrokkene_ref", "measure"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.case_id", index=True)
+    betrokkene_ref: str
+    measure: str = Field(index=True)
+    decided_at: datetime | None = _utc_column(index=True)
+
+
+class Task(SQLModel, table=True):
+    task_id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="case.case_id", index=True)
+    task_type: str = Field(index=True)
+    phase: str
+    role: str = Field(index=True)
+    unit: str = Field(index=True)
+    label: str
+    betrokkene: str | None = None
+    assignees: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(index=True)
+    basis: str
+    opened_at: datetime | None = _utc_column()
+    due_at: datetime | None = _utc_column(index=True)
+    reminder_at: datetime | None = _utc_column()
+    reminded: bool = False
+    escalation_level: int = 0
+    extensions: int = 0
+    completed_at: datetime | None = _utc_column()
+    completed_by: str | None = None
+
+
+class PhaseVisit(SQLModel, table=True):
+    """Per-transition timestamps: when a case entered and left each phase (lead times)."""
+
+    __table_args__ = (UniqueConstraint("case_id", "phase", "entered_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.case_id", index=True)
+    phase: str
+    entered_at: datetime | None = _utc_column()
+    left_at: datetime | None = _utc_column()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only; each event carries the hash of the previous one of its case."""
+
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True)
+    seq: int
+    event_type: str
+    occurred_at: datetime | None = _utc_column()
+    actor_sub: str | None = None
+    actor_name: str | None = None
+    actor_role: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_hash: str
+    hash: str
+
+
+class OutboxNotification(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("case_id", "seq", "idx"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True)
+    seq: int
+    idx: int
+    recipient_role: str
+    recipient_unit: str
+    recipient_sub: str | None = None
+    kind: str
+    text: str
+    created_at: datetime | None = _utc_column()
+    sent_at: datetime | None = _utc_column()
+
+
+class AccessLog(SQLModel, table=True):
+    """Reading a case is itself recorded: who looked, when, in which role."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True)
+    sub: str
+    role: str
+    action: str
+    at: datetime | None = _utc_column()
+
+
+class CaseRegistration(SQLModel, table=True):
+    """Reserves a case number; the Idempotency-Key makes a repeated request return the same case."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(unique=True)
+    idempotency_key: str | None = Field(default=None, unique=True)
+    request_fingerprint: str | None = None
+    requested_by: str
+    created_at: datetime | None = _utc_column()
