@@ -1,0 +1,1 @@
+"""Annual tables, lead times, legacy import and anonymised publication."""
