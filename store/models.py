@@ -152,3 +152,15 @@ class CaseRegistration(SQLModel, table=True):
     request_fingerprint: str | None = None
     requested_by: str
     created_at: datetime | None = _utc_column()
+
+
+class ImportBatch(SQLModel, table=True):
+    """One imported legacy file; the same file (same fingerprint) is imported once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    fingerprint: str = Field(unique=True)  # sha256 of the file's normalised rows
+    filename: str
+    imported_by: str
+    imported_at: datetime | None = _utc_column()
+    rows: int = 0
+    cases: int = 0
