@@ -1,0 +1,121 @@
+"""`sg989 import`, `sg989 report` and `sg989 publish`: commands over the reports package.
+
+Each command is a plain function with explicit parameters so that sg989/cli.py can register it;
+`reports_app` bundles them for a standalone Typer app.
+"""
+
+from __future__ import annotations
+
+import getpass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.engine import Engine
+
+from domain.roles import Defensieonderdeel
+from reports.annual import annual_report
+from reports.facts import load_facts
+from reports.importer import ImportRejected, import_csv
+from reports.plots import write_plots
+from reports.publish import DEFAULT_MINIMUM, parse_quarter, publication, render_publication
+from reports.render import FORMATS, render
+
+reports_app = typer.Typer(help="Legacy import, annual reports and anonymised publication.")
+
+
+def _engine() -> Engine:
+    from sg989.settings import get_settings
+    from store.db import make_engine
+
+    return make_engine(get_settings().sqlalchemy_url)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def parse_do(text: str | None) -> str | None:
+    if text is None:
+        return None
+    for do in Defensieonderdeel:
+        if do.value.lower() == text.lower():
+            return do.value
+    known = ", ".join(d.value for d in Defensieonderdeel)
+    raise ValueError(f"'{text}' is not a defensieonderdeel (known: {known})")
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"written {output}", err=True)
+
+
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="CSV file in the schema of reports/README.md")],
+    imported_by: Annotated[str | None, typer.Option(help="who imports (default: OS user)")] = None,
+) -> None:
+    """Import closed cases from a legacy registration (MVV/PSMV, COID-register, BPS)."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"cannot read {file}: {exc}") from None
+    progress = lambda message: typer.echo(message, err=True)  # noqa: E731
+    try:
+        result = import_csv(_engine(), text, file.name, imported_by or getpass.getuser(), progress)
+    except ImportRejected as rejected:
+        for error in rejected.errors:
+            typer.echo(error, err=True)
+        raise _fail(f"{file.name}: {len(rejected.errors)} error(s); nothing was imported") from None
+    typer.echo(result.summary)
+
+
+def report_cmd(
+    year: Annotated[int, typer.Option(help="report year; the two years before it are shown too")],
+    do: Annotated[str | None, typer.Option(help="one defensieonderdeel, e.g. CZSK")] = None,
+    format: Annotated[str, typer.Option(help="md, csv, json or html")] = "md",
+    plots: Annotated[Path | None, typer.Option(help="also write PNG and SVG charts here")] = None,
+    output: Annotated[Path | None, typer.Option(help="file to write (default: stdout)")] = None,
+) -> None:
+    """The annual tables of section 7, per defensieonderdeel, from case data."""
+    if format not in FORMATS:
+        raise _fail(f"unknown format '{format}' (known: {', '.join(FORMATS)})")
+    if not 1900 < year < 3000:
+        raise _fail(f"{year} is not a usable year")
+    try:
+        do_value = parse_do(do)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    report = annual_report(load_facts(_engine()), year, do_value, datetime.now(UTC))
+    _write(render(report, format), output)
+    if plots is not None:
+        for path in write_plots(report, plots):
+            typer.echo(f"written {path}", err=True)
+
+
+def publish_cmd(
+    quarter: Annotated[str, typer.Option(help="e.g. 2021Q4")],
+    minimum: Annotated[int, typer.Option(help="cells below this are merged or hidden")] = (
+        DEFAULT_MINIMUM
+    ),
+    format: Annotated[str, typer.Option(help="md, csv or json")] = "md",
+    output: Annotated[Path | None, typer.Option(help="file to write (default: stdout)")] = None,
+) -> None:
+    """The anonymised quarterly overview: category, DO, quarter, measure."""
+    try:
+        parsed = parse_quarter(quarter)
+        if format not in ("md", "csv", "json"):
+            raise ValueError(f"unknown format '{format}' (known: md, csv, json)")
+        pub = publication(load_facts(_engine()), parsed, minimum)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    _write(render_publication(pub, format), output)
+
+
+reports_app.command("import")(import_cmd)
+reports_app.command("report")(report_cmd)
+reports_app.command("publish")(publish_cmd)
