@@ -54,7 +54,10 @@ def test_czsk_investigations_and_afdoening(imported: Engine) -> None:
     for row in published("jid2021_czsk_onderzoeken_afdoening.csv"):
         table = tables.get(row["row"], "afdoening")
         for year in YEARS:
-            assert cells[("CZSK", table, row["row"], str(year))] == row[str(year)], (row["row"], year)
+            assert cells[("CZSK", table, row["row"], str(year))] == row[str(year)], (
+                row["row"],
+                year,
+            )
 
 
 def test_czsk_afdoening_rows_follow_the_published_layout(imported: Engine) -> None:
@@ -86,4 +89,7 @@ def test_defensie_summary_counts_every_czsk_measure(imported: Engine) -> None:
     for year in YEARS:
         y = str(year)
         assert cells[("Defensie", "afdoening_defensie", "Ontslagen", y)] == table["Ontslag"][y]
-        assert cells[("Defensie", "afdoening_defensie", "Geen maatregel", y)] == table["Geen maatregel"][y]
+        assert (
+            cells[("Defensie", "afdoening_defensie", "Geen maatregel", y)]
+            == table["Geen maatregel"][y]
+        )
