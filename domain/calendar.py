@@ -1,29 +1,22 @@
-"""Deadline arithmetic: working days without Dutch public holidays, calendar weeks and months."""
+"""Deadline arithmetic: working days, calendar weeks and months. Pure: holidays are passed in."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
-from functools import lru_cache
-
-import holidays
 
 
-@lru_cache(maxsize=32)
-def _dutch_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("NL", years=year).keys())
+def is_working_day(day: date, holidays: Collection[date]) -> bool:
+    return day.weekday() < 5 and day not in holidays
 
 
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _dutch_holidays(day.year)
-
-
-def add_working_days(start: datetime, count: int) -> datetime:
+def add_working_days(start: datetime, count: int, holidays: Collection[date]) -> datetime:
     """Move ``count`` working days forward, keeping the time of day."""
     moment = start
     added = 0
     while added < count:
         moment += timedelta(days=1)
-        if is_working_day(moment.date()):
+        if is_working_day(moment.date(), holidays):
             added += 1
     return moment
 
@@ -41,12 +34,14 @@ def add_months(start: datetime, count: int) -> datetime:
     raise ValueError(f"cannot add {count} months to {start}")
 
 
-def add_term(start: datetime, amount: int, unit: str) -> datetime:
+def add_term(
+    start: datetime, amount: int, unit: str, holidays: Collection[date] = frozenset()
+) -> datetime:
     """Add a term of the deadline policy: ``days``, ``working_days``, ``weeks`` or ``months``."""
     if unit == "days":
         return start + timedelta(days=amount)
     if unit == "working_days":
-        return add_working_days(start, amount)
+        return add_working_days(start, amount, holidays)
     if unit == "weeks":
         return start + timedelta(weeks=amount)
     if unit == "months":

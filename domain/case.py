@@ -54,6 +54,7 @@ class TaskState(BaseModel):
     unit: str
     label: str
     betrokkene: str | None = None
+    occurrence: str | None = None  # tells apart repeated tasks of one type, e.g. check-ins
     assignees: list[str] = Field(default_factory=list)
     status: TaskStatus = "open"
     opened_at: datetime

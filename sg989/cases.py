@@ -1,0 +1,70 @@
+"""Starting a case: reserve a case number, then start its workflow (workflow id = case number)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from domain.case import Actor, Melding, StartCase
+from domain.policy import DeadlinePolicy
+from store.db import session_scope
+from store.models import CaseRegistration
+from workflows.case import CaseWorkflow
+
+
+def reserve_case_number(
+    engine: Engine,
+    *,
+    requested_by: str,
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+) -> tuple[str, bool]:
+    """Return (case_id, created). A known idempotency key returns its earlier case number."""
+    with session_scope(engine) as session:
+        if idempotency_key:
+            known = session.exec(
+                select(CaseRegistration).where(CaseRegistration.idempotency_key == idempotency_key)
+            ).first()
+            if known is not None:
+                return known.case_id, False
+        now = datetime.now(UTC)
+        reg = CaseRegistration(
+            case_id=f"pending-{now.timestamp()}-{idempotency_key or ''}",
+            idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
+            requested_by=requested_by,
+            created_at=now,
+        )
+        session.add(reg)
+        session.flush()
+        reg.case_id = f"ZK-{now.year}-{reg.id:05d}"
+        session.add(reg)
+        return reg.case_id, True
+
+
+async def start_case(
+    client: Client,
+    *,
+    case_id: str,
+    melding: Melding,
+    actor: Actor,
+    policy: DeadlinePolicy,
+    task_queue: str,
+) -> WorkflowHandle:
+    """Start the case workflow; starting the same case number twice returns the running one."""
+    start = StartCase(case_id=case_id, melding=melding, registered_by=actor, policy=policy)
+    try:
+        return await client.start_workflow(
+            CaseWorkflow.run,
+            start,
+            id=case_id,
+            task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        return client.get_workflow_handle(case_id)

@@ -1,0 +1,34 @@
+"""The worker: CaseWorkflow plus the store activities on one task queue."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.record import StoreActivities
+from workflows.case import CaseWorkflow
+
+# domain is pure (no I/O, no clock): loading it once for all workflow runs is safe.
+PASSTHROUGH_MODULES = ("domain",)
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox every CaseWorkflow runs in; the replay test uses the same one."""
+    restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    return SandboxedWorkflowRunner(restrictions=restrictions)
+
+
+def build_worker(client: Client, engine: Engine, task_queue: str) -> Worker:
+    store = StoreActivities(engine)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[CaseWorkflow],
+        activities=[store.record_transition],
+        activity_executor=ThreadPoolExecutor(max_workers=8),
+        workflow_runner=workflow_runner(),
+    )

@@ -1,0 +1,235 @@
+"""CaseWorkflow: one SG-989 case from melding to gesloten. Human steps are validated Updates."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.case import (
+        BetrokkeneState,
+        CaseState,
+        CompleteTask,
+        ExtendTask,
+        ReassignTask,
+        RecordSchorsing,
+        StartCase,
+        UpdateResult,
+        WithdrawMelding,
+    )
+    from domain.errors import CaseRuleViolation
+    from domain.phases import Phase, TaskType
+    from domain.roles import is_kmar
+    from workflows import rules
+    from workflows.lifecycle import Lifecycle
+    from workflows.runtime import CaseEnded
+
+
+def _validated(check: Callable[[], None]) -> None:
+    """Turn a rule violation into a typed, non-retryable rejection: nothing enters history."""
+    try:
+        check()
+    except CaseRuleViolation as exc:
+        raise ApplicationError(exc.message, type=exc.kind.value, non_retryable=True) from None
+
+
+@workflow.defn(name="CaseWorkflow")
+class CaseWorkflow(Lifecycle):
+    @workflow.run
+    async def run(self, start: StartCase) -> CaseState:
+        self.s = start.resume or self._new_state(start)
+        projector = asyncio.create_task(self.project_forever())
+        if start.resume is None:
+            self._register()
+        else:
+            for task in self.s.open_tasks():
+                self.watch(task)
+        try:
+            await self._run_phases(start)
+        except CaseEnded:
+            pass
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self.settled()
+        projector.cancel()
+        return self.s
+
+    async def _run_phases(self, start: StartCase) -> None:
+        steps = self.steps()
+        while self.s.status == "open":
+            if workflow.info().is_continue_as_new_suggested():
+                await self._continue_as_new(start)
+            next_phase = await steps[self.s.phase]()
+            if self.s.status == "open":
+                self.enter(next_phase)
+
+    async def _continue_as_new(self, start: StartCase) -> None:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self.settled()
+        self.s.continued += 1
+        workflow.continue_as_new(start.model_copy(update={"resume": self.s}))
+
+    def _new_state(self, start: StartCase) -> CaseState:
+        now = workflow.now()
+        return CaseState(
+            case_id=start.case_id,
+            melding=start.melding,
+            registered_by=start.registered_by,
+            policy=start.policy,
+            variant="kmar" if is_kmar(start.melding.unit) else "standaard",
+            registered_at=now,
+            phase_entered_at={Phase.intake.value: now},
+            betrokkenen={ref: BetrokkeneState(ref=ref) for ref in start.melding.betrokkenen},
+        )
+
+    def _register(self) -> None:
+        melding = self.s.melding
+        self.emit(
+            "melding_geregistreerd",
+            actor=self.s.registered_by,
+            details={
+                "unit": melding.unit,
+                "category": melding.category,
+                "channel": melding.channel,
+                "melder_type": melding.melder_type,
+                "betrokkenen": melding.betrokkenen,
+                "variant": self.s.variant,
+                "policy_version": self.s.policy.version,
+            },
+        )
+
+    def _result(self, task_id: str | None = None) -> UpdateResult:
+        return UpdateResult(
+            case_id=self.s.case_id,
+            task_id=task_id,
+            seq=self.s.seq,
+            phase=self.s.phase,
+            status=self.s.status,
+        )
+
+    # -- queries ---------------------------------------------------------------------------
+
+    @workflow.query
+    def state(self) -> CaseState:
+        return self.s
+
+    # -- updates ---------------------------------------------------------------------------
+
+    @workflow.update
+    async def complete_task(self, req: CompleteTask) -> UpdateResult:
+        task = self.s.tasks[req.task_id]
+        task.status = "done"
+        task.completed_at = workflow.now()
+        task.completed_by = req.actor.sub
+        task.payload = req.payload
+        task.timer_version += 1
+        on_time = task.completed_at <= task.due_at
+        self.emit(
+            "taak_afgerond",
+            actor=req.actor,
+            details={
+                "task_id": task.task_id,
+                "task_type": task.task_type.value,
+                "betrokkene": task.betrokkene,
+                "op_tijd": on_time,
+                "besluit": req.payload,
+            },
+        )
+        if task.task_type == TaskType.schorsing_review:
+            self._after_schorsing_review(task.betrokkene, req.payload)
+        await self.settled()
+        return self._result(task.task_id)
+
+    @complete_task.validator
+    def _validate_complete(self, req: CompleteTask) -> None:
+        _validated(lambda: rules.check_complete(self.s, req))
+
+    @workflow.update
+    async def extend_task(self, req: ExtendTask) -> UpdateResult:
+        task = self.s.tasks[req.task_id]
+        previous = task.due_at
+        now = workflow.now()
+        task.due_at = req.new_due_at
+        task.extensions += 1
+        task.escalation_level = 0
+        task.reminder_at = self.s.policy.reminder_at(task.opened_at, task.due_at)
+        task.reminded = task.reminder_at <= now
+        task.timer_version += 1
+        notify = [self.task_notification(task, "termijn_verlengd")]
+        if task.task_type == TaskType.concept_rapport:
+            notify += [
+                self.task_notification(task, "termijn_verlengd", role=party)
+                for party in ("melder", "betrokkene")
+            ]
+        self.emit(
+            "termijn_verlengd",
+            actor=req.actor,
+            details={
+                "task_id": task.task_id,
+                "van": previous.isoformat(),
+                "naar": task.due_at.isoformat(),
+                "reden": req.reason,
+            },
+            notify=notify,
+        )
+        await self.settled()
+        return self._result(task.task_id)
+
+    @extend_task.validator
+    def _validate_extend(self, req: ExtendTask) -> None:
+        _validated(lambda: rules.check_extend(self.s, req, workflow.now()))
+
+    @workflow.update
+    async def reassign_task(self, req: ReassignTask) -> UpdateResult:
+        task = self.s.tasks[req.task_id]
+        previous = list(task.assignees)
+        task.assignees = [req.assignee]
+        self.emit(
+            "taak_overgedragen",
+            actor=req.actor,
+            details={"task_id": task.task_id, "van": previous, "naar": req.assignee, "reden": req.reason},
+            notify=[self.task_notification(task, "taak_overgedragen")],
+        )
+        await self.settled()
+        return self._result(task.task_id)
+
+    @reassign_task.validator
+    def _validate_reassign(self, req: ReassignTask) -> None:
+        _validated(lambda: rules.check_reassign(self.s, req))
+
+    @workflow.update
+    async def withdraw_melding(self, req: WithdrawMelding) -> UpdateResult:
+        self.emit("melding_ingetrokken", actor=req.actor, details={"reden": req.reason})
+        self.close("ingetrokken", req.reason, actor=req.actor)
+        await self.settled()
+        return self._result()
+
+    @withdraw_melding.validator
+    def _validate_withdraw(self, req: WithdrawMelding) -> None:
+        _validated(lambda: rules.check_withdraw(self.s, req))
+
+    @workflow.update
+    async def record_schorsing(self, req: RecordSchorsing) -> UpdateResult:
+        self.s.betrokkenen[req.betrokkene].geschorst = True
+        self.emit(
+            "schorsing_geregistreerd",
+            actor=req.actor,
+            details={"betrokkene": req.betrokkene, "reden": req.reason},
+        )
+        task = self.open_task(TaskType.schorsing_review, betrokkene=req.betrokkene)
+        await self.settled()
+        return self._result(task.task_id)
+
+    @record_schorsing.validator
+    def _validate_schorsing(self, req: RecordSchorsing) -> None:
+        _validated(lambda: rules.check_schorsing(self.s, req))
+
+    def _after_schorsing_review(self, ref: str | None, payload: dict) -> None:
+        if ref is None:
+            return
+        if payload.get("besluit") == "opheffen":
+            self.s.betrokkenen[ref].geschorst = False
+            return
+        self.open_task(TaskType.schorsing_review, betrokkene=ref)
