@@ -1,0 +1,83 @@
+"""Request dependencies: store session, the authenticated caller, role checks, Temporal."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from temporalio.client import Client
+
+from api.auth import AuthError, actor_from_token, bearer_token
+from api.problems import Problem
+from domain.case import Actor
+from domain.roles import Role
+from sg989.settings import Settings
+
+ClientProvider = Callable[[], Awaitable[Client]]
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A JWT with sub, name, roles and units; locally: `sg989 token --role ...`",
+)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+async def get_temporal(request: Request) -> Client:
+    provider: ClientProvider = request.app.state.client_provider
+    try:
+        return await provider()
+    except Exception as exc:  # any failure to connect means the engine cannot act now
+        raise Problem(503, f"the workflow engine (Temporal) cannot be reached: {exc}") from None
+
+
+def get_current_user(
+    settings: Annotated[Settings, Depends(get_settings_dep)],
+    request: Request,
+    _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    try:
+        return actor_from_token(settings, bearer_token(request.headers.get("authorization")))
+    except AuthError as exc:
+        raise Problem(401, exc.reason) from None
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SessionDep = Annotated[Session, Depends(get_session)]
+TemporalDep = Annotated[Client, Depends(get_temporal)]
+CurrentUser = Annotated[Actor, Depends(get_current_user)]
+
+
+def require_roles(*roles: Role | str) -> Callable[[Actor], Actor]:
+    """A dependency that lets the request through only for callers holding one of ``roles``."""
+    wanted = [Role(r) for r in roles]
+
+    def check(user: CurrentUser) -> Actor:
+        if not set(wanted) & set(user.roles):
+            held = ", ".join(r.value for r in user.roles) or "none"
+            raise Problem(
+                403,
+                f"this needs the role {' or '.join(r.value for r in wanted)}; "
+                f"your token carries: {held}",
+                missing_roles=[r.value for r in wanted],
+            )
+        return user
+
+    return check

@@ -1,0 +1,39 @@
+"""Binds a request id (and the case number, when the path names one) to every log line."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import structlog
+from fastapi import FastAPI, Request, Response
+
+CASE_IN_PATH = re.compile(r"(ZK-\d{4}-\d+)")
+REQUEST_ID_HEADER = "X-Request-ID"
+log = structlog.get_logger("api")
+
+
+def install_request_context(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        found = CASE_IN_PATH.search(request.url.path)
+        if found:
+            structlog.contextvars.bind_contextvars(case_id=found.group(1))
+        started = time.perf_counter()
+        response = await call_next(request)
+        log.info(
+            "request",
+            method=request.method,
+            path=request.url.path,
+            status=response.status_code,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response

@@ -1,0 +1,122 @@
+"""Need-to-know (domain reference, section 6): who may read a case, and which fields of it.
+
+One table decides it: NEED_TO_KNOW maps every sensitive field to the roles that need it.
+Fields not in the table (case number, unit, category, channel, phase, dates, deadlines) are
+visible to every role that may read the case at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from domain.case import Actor
+from domain.phases import TaskType
+from domain.roles import Role, unit_in_scope
+from store.models import Case, Task
+
+R = Role
+CASEWORK = frozenset({R.commandant, R.coid_adviseur, R.onderzoeker, R.jurist, R.hac})
+
+NEED_TO_KNOW: dict[str, frozenset[Role]] = {
+    # The melder's identity: the case's COID adviser only (section 6, first rule).
+    "melder_contact": frozenset({R.coid_adviseur}),
+    # What happened, in free text: those who handle the case.
+    "description": CASEWORK,
+    "category_toelichting": CASEWORK,
+    "close_reason": CASEWORK,
+    "klacht_referentie": frozenset({R.commandant, R.coid_adviseur, R.jurist}),
+    "weging": CASEWORK | {R.auditor},
+    "schending_vastgesteld": CASEWORK | {R.auditor},
+    # Pseudonymous references of the betrokkenen; auditors get ordinals instead.
+    "betrokkene_refs": CASEWORK | {R.nazorg},
+    "maatregelen": frozenset({R.commandant, R.coid_adviseur, R.jurist, R.hac, R.auditor}),
+    # Who works on a task, and who did what in the timeline.
+    "assignees": frozenset({R.commandant, R.coid_adviseur, R.jurist, R.beheerder}),
+    "actor_identity": frozenset({R.commandant, R.coid_adviseur, R.jurist}),
+    # Contact with the melder recorded in intake tasks stays with the COID.
+    "melder_task_content": frozenset({R.coid_adviseur}),
+    "decision_content": frozenset({R.commandant, R.coid_adviseur, R.jurist}),
+}
+CASE_FIELDS = (
+    "melder_contact",
+    "description",
+    "category_toelichting",
+    "close_reason",
+    "klacht_referentie",
+    "weging",
+    "schending_vastgesteld",
+    "betrokkene_refs",
+    "maatregelen",
+    "assignees",
+)
+TIMELINE_READERS = frozenset({R.commandant, R.coid_adviseur, R.jurist, R.auditor})
+CHAIN_VERIFIERS = TIMELINE_READERS | {R.beheerder}
+MELDER_TASKS = frozenset(
+    {TaskType.ontvangstbevestiging, TaskType.intake_contact, TaskType.terugkoppeling_melder}
+)
+# Timeline details an auditor sees: categories, units, dates, measures, durations, never names.
+AUDITOR_DETAILS = frozenset(
+    {
+        "task_id", "task_type", "due_at", "basis", "op_tijd", "niveau", "geescaleerd_naar",
+        "uitkomst", "unit", "category", "channel", "melder_type", "variant", "policy_version",
+    }
+)  # fmt: skip
+# Which role a multi-role caller reads a case as: the one that needs the most.
+PRECEDENCE = (
+    R.coid_adviseur,
+    R.commandant,
+    R.jurist,
+    R.onderzoeker,
+    R.hac,
+    R.nazorg,
+    R.auditor,
+    R.beheerder,
+)
+
+
+def may_see(role: Role, field: str) -> bool:
+    return role in NEED_TO_KNOW.get(field, frozenset(Role))
+
+
+def hidden_fields(role: Role) -> list[str]:
+    return [f for f in CASE_FIELDS if not may_see(role, f)]
+
+
+def _takes_part(role: Role, user: Actor, tasks: Sequence[Task]) -> bool:
+    """Roles brought in for one step see a case only once they have a task in it."""
+    if role == R.onderzoeker:
+        return any(t.role == role and user.sub in t.assignees for t in tasks)
+    if role in (R.hac, R.nazorg):
+        return any(t.role == role and (not t.assignees or user.sub in t.assignees) for t in tasks)
+    return True
+
+
+def viewing_role(user: Actor, case: Case, tasks: Sequence[Task]) -> Role | None:
+    """The role through which ``user`` may read ``case``, or None: then the case does not exist
+    for them (404, never 403, so that its existence does not leak)."""
+    if not unit_in_scope(case.unit, user.units):
+        return None
+    for role in PRECEDENCE:
+        if role in user.roles and _takes_part(role, user, tasks):
+            return role
+    return None
+
+
+def redact_event_details(role: Role, event_type: str, details: dict[str, Any]) -> dict[str, Any]:
+    """Event details as ``role`` may see them."""
+    if role == R.auditor:
+        shown = {k: v for k, v in details.items() if k in AUDITOR_DETAILS}
+        besluit = details.get("besluit")
+        if isinstance(besluit, dict) and "maatregelen" in besluit:
+            shown["maatregelen"] = besluit["maatregelen"]
+        if event_type in ("fase_gewijzigd", "termijn_verlengd"):
+            shown.update({k: details[k] for k in ("van", "naar") if k in details})
+        return shown
+    shown = dict(details)
+    if "besluit" in shown:
+        melder_task = details.get("task_type") in {t.value for t in MELDER_TASKS}
+        field = "melder_task_content" if melder_task else "decision_content"
+        if not may_see(role, field):
+            shown["besluit"] = "[need-to-know]"
+    return shown

@@ -1,0 +1,124 @@
+"""Registering a melding: reserve a case number (idempotently), then start its workflow."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+
+import structlog
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from api.problems import Problem
+from api.schemas import CaseCreated, MeldingIn
+from domain.case import Actor, Melding
+from domain.policy import DeadlinePolicy
+from domain.roles import Role, unit_in_scope
+from sg989.cases import reserve_case_number, start_case
+from store.db import session_scope
+from store.models import Case, CaseRegistration
+
+REGISTRARS = [Role.commandant, Role.coid_adviseur]
+STORE_WAIT_SECONDS = 10.0
+
+
+def request_fingerprint(melding: MeldingIn) -> str:
+    canonical = json.dumps(melding.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _reserve(engine: Engine, *, user: Actor, key: str | None, fingerprint: str) -> tuple[str, bool]:
+    try:
+        return reserve_case_number(
+            engine, requested_by=user.sub, idempotency_key=key, fingerprint=fingerprint
+        )
+    except IntegrityError:
+        # Two requests with one new key at the same moment: the other one reserved it first.
+        return reserve_case_number(
+            engine, requested_by=user.sub, idempotency_key=key, fingerprint=fingerprint
+        )
+
+
+def _check_same_request(engine: Engine, key: str, fingerprint: str) -> None:
+    with Session(engine) as session:
+        known = session.exec(
+            select(CaseRegistration).where(CaseRegistration.idempotency_key == key)
+        ).one()
+    if known.request_fingerprint and known.request_fingerprint != fingerprint:
+        raise Problem(
+            422,
+            f"Idempotency-Key '{key}' was already used for a different melding ({known.case_id}); "
+            "use a new key for a new melding",
+            title="Idempotency-Key reused",
+        )
+
+
+def _forget(engine: Engine, case_id: str) -> None:
+    """A melding whose workflow did not start leaves no reservation behind."""
+    with session_scope(engine) as session:
+        reg = session.exec(
+            select(CaseRegistration).where(CaseRegistration.case_id == case_id)
+        ).first()
+        if reg is not None:
+            session.delete(reg)
+
+
+async def _until_stored(engine: Engine, case_id: str) -> None:
+    """Wait briefly for the first projection so that a read right after the write finds the case."""
+    deadline = asyncio.get_running_loop().time() + STORE_WAIT_SECONDS
+    while asyncio.get_running_loop().time() < deadline:
+        with Session(engine) as session:
+            if session.get(Case, case_id) is not None:
+                return
+        await asyncio.sleep(0.1)
+
+
+async def register_melding(
+    engine: Engine,
+    client: Client,
+    *,
+    user: Actor,
+    melding: MeldingIn,
+    idempotency_key: str | None,
+    policy: DeadlinePolicy,
+    task_queue: str,
+) -> CaseCreated:
+    held = [r for r in REGISTRARS if r in user.roles]
+    if not held:
+        raise Problem(
+            403,
+            "registering a melding needs the role commandant or coid_adviseur",
+            missing_roles=[r.value for r in REGISTRARS],
+        )
+    if not unit_in_scope(melding.unit, user.units):
+        raise Problem(
+            403, f"unit {melding.unit} lies outside your units ({', '.join(user.units) or 'none'})"
+        )
+    fingerprint = request_fingerprint(melding)
+    case_id, created = _reserve(engine, user=user, key=idempotency_key, fingerprint=fingerprint)
+    if not created and idempotency_key:
+        _check_same_request(engine, idempotency_key, fingerprint)
+    structlog.contextvars.bind_contextvars(case_id=case_id)
+    actor = user.model_copy(update={"acting_role": held[0]})
+    try:
+        await start_case(
+            client,
+            case_id=case_id,
+            melding=Melding(**melding.model_dump(mode="json")),
+            actor=actor,
+            policy=policy,
+            task_queue=task_queue,
+        )
+    except RPCError as exc:
+        if created:
+            _forget(engine, case_id)
+        raise Problem(
+            503, f"the workflow engine (Temporal) cannot be reached: {exc.message}"
+        ) from None
+    await _until_stored(engine, case_id)
+    structlog.get_logger("api").info("melding_registered", created=created)
+    return CaseCreated(case_id=case_id, created=created)

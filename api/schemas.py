@@ -1,0 +1,235 @@
+"""Request and response bodies of the API, with the examples shown in the OpenAPI docs."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from domain.categories import Category, Channel, MelderType
+from domain.phases import Phase, TaskType
+from domain.roles import Role, defensieonderdeel_of
+
+# A betrokkene is referred to by a pseudonym such as "BTR-1": no spaces, so never a full name.
+BETROKKENE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+
+
+class MeldingIn(BaseModel):
+    """A melding as the commandant or COID adviser registers it.
+
+    `betrokkenen` are **pseudonymous references** (e.g. `BTR-1`, a personnel-file key), never
+    names: a value with spaces is refused. The melder's contact is seen only by the COID adviser.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit": "CLAS/11LMB",
+                    "category": "ongewenste_omgangsvormen",
+                    "channel": "webformulier",
+                    "melder_type": "medewerker",
+                    "melder_contact": "melder@example.invalid",
+                    "description": "Herhaald kleineren van een collega tijdens oefening.",
+                    "betrokkenen": ["BTR-1"],
+                }
+            ]
+        },
+    )
+
+    unit: str = Field(min_length=1, max_length=100, description="Unit path, e.g. CLAS/11LMB")
+    category: Category
+    category_toelichting: str | None = Field(default=None, max_length=2000)
+    channel: Channel
+    melder_type: MelderType
+    melder_contact: str | None = Field(default=None, max_length=500)
+    description: str = Field(min_length=1, max_length=20_000)
+    betrokkenen: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("unit")
+    @classmethod
+    def _unit_has_do(cls, value: str) -> str:
+        defensieonderdeel_of(value)
+        return value
+
+    @field_validator("betrokkenen")
+    @classmethod
+    def _pseudonyms_only(cls, refs: list[str]) -> list[str]:
+        for ref in refs:
+            if not BETROKKENE_REF.match(ref):
+                raise ValueError(
+                    f"'{ref}' is not a pseudonymous reference: use letters, digits and . _ - / "
+                    "without spaces (e.g. BTR-1), never a name"
+                )
+        if len(set(refs)) != len(refs):
+            raise ValueError("each betrokkene may be listed once")
+        return refs
+
+    @model_validator(mode="after")
+    def _overig_needs_toelichting(self) -> MeldingIn:
+        if self.category == Category.overig and not self.category_toelichting:
+            raise ValueError("category 'overig' requires a category_toelichting")
+        return self
+
+
+class CaseCreated(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"case_id": "ZK-2026-00001", "created": True}]}
+    )
+    case_id: str
+    created: bool = Field(description="False when the Idempotency-Key was seen before")
+
+
+class TaskPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "task_id": "ZK-2026-00001-T03",
+                    "case_id": "ZK-2026-00001",
+                    "task_type": "keuze_afhandeling",
+                    "label": "Keuze afhandeling",
+                    "role": "commandant",
+                    "unit": "CLAS/11LMB",
+                    "phase": "keuze_afhandeling",
+                    "status": "open",
+                    "opened_at": "2026-11-30T09:00:00Z",
+                    "due_at": "2026-12-07T09:00:00Z",
+                    "basis": "assumed",
+                    "overdue": False,
+                    "escalated": False,
+                }
+            ]
+        }
+    )
+    task_id: str
+    case_id: str
+    task_type: TaskType
+    label: str
+    role: Role
+    unit: str
+    phase: Phase
+    status: str
+    betrokkene: str | None = None
+    assignees: list[str] | None = Field(default=None, description="Hidden without need-to-know")
+    opened_at: datetime | None
+    due_at: datetime | None
+    basis: str
+    extensions: int = 0
+    escalation_level: int = 0
+    overdue: bool
+    escalated: bool
+
+
+class BetrokkenePublic(BaseModel):
+    ref: str = Field(description="Pseudonymous reference; an ordinal for auditors")
+    in_onderzoek: bool
+    schending: bool | None = None
+    maatregelen: list[str] | None = None
+    bezwaar: str | None = None
+    geschorst: bool = False
+
+
+class CasePublic(BaseModel):
+    """A case as the caller may see it: `hidden_fields` names what their role has no need for."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "case_id": "ZK-2026-00001",
+                    "do": "CLAS",
+                    "unit": "CLAS/11LMB",
+                    "category": "ongewenste_omgangsvormen",
+                    "channel": "webformulier",
+                    "melder_type": "medewerker",
+                    "variant": "standaard",
+                    "phase": "weging",
+                    "status": "open",
+                    "registered_at": "2026-11-30T09:00:00Z",
+                    "visible_as": "auditor",
+                    "hidden_fields": ["melder_contact", "description"],
+                    "open_tasks": [],
+                    "next_due_at": "2026-12-14T09:00:00Z",
+                    "overdue": False,
+                }
+            ]
+        }
+    )
+    case_id: str
+    do: str
+    unit: str
+    category: str
+    channel: str
+    melder_type: str
+    variant: str
+    phase: str
+    status: str
+    outcome: str | None = None
+    registered_at: datetime | None = None
+    updated_at: datetime | None = None
+    visible_as: Role
+    hidden_fields: list[str]
+    description: str | None = None
+    category_toelichting: str | None = None
+    melder_contact: str | None = None
+    close_reason: str | None = None
+    klacht_referentie: str | None = None
+    weging: str | None = None
+    schending_vastgesteld: bool | None = None
+    betrokkenen: list[BetrokkenePublic] | None = None
+    open_tasks: list[TaskPublic]
+    next_due_at: datetime | None = None
+    overdue: bool
+
+
+class CasePage(BaseModel):
+    items: list[CasePublic]
+    total: int
+    page: int
+    page_size: int
+
+
+class ExtendIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"new_due_at": "2027-01-15T17:00:00Z", "reason": "Getuige langdurig afwezig."}
+            ]
+        },
+    )
+    new_due_at: AwareDatetime
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReassignIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"assignee": "ond-2", "reason": "Onderzoeker met verlof."}]
+        },
+    )
+    assignee: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class TimelineEventPublic(BaseModel):
+    seq: int
+    event_type: str
+    occurred_at: datetime | None
+    actor_role: str | None = None
+    actor_sub: str | None = Field(default=None, description="Hidden without need-to-know")
+    actor_name: str | None = Field(default=None, description="Hidden without need-to-know")
+    details: dict[str, object]
+    hash: str
+    prev_hash: str
+
+
+class Timeline(BaseModel):
+    case_id: str
+    visible_as: Role
+    events: list[TimelineEventPublic]

@@ -1,0 +1,140 @@
+"""Writes: every change to a case is a workflow Update; its rejection becomes a problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.problems import Problem, field_errors
+from api.reads import visible_case
+from domain.case import Actor, CompleteTask, ExtendTask, ReassignTask, UpdateResult
+from domain.errors import Rejection
+from domain.payloads import PAYLOAD_MODEL
+from domain.phases import TaskType
+from domain.roles import Role
+from store.models import Task
+from workflows.case import CaseWorkflow
+
+REJECTION_STATUS = {
+    Rejection.forbidden.value: 403,
+    Rejection.not_found.value: 404,
+    Rejection.conflict.value: 409,
+    Rejection.invalid.value: 422,
+}
+UNAVAILABLE = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED}
+log = structlog.get_logger("api")
+
+
+async def run_update(client: Client, case_id: str, update: Any, request: BaseModel) -> UpdateResult:
+    """Execute ``update`` on the case workflow; returns once the store reflects it."""
+    handle = client.get_workflow_handle(case_id)
+    try:
+        result: UpdateResult = await handle.execute_update(
+            update, request, result_type=UpdateResult
+        )
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) and cause.type in REJECTION_STATUS:
+            raise Problem(REJECTION_STATUS[cause.type], cause.message) from None
+        raise
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise Problem(409, f"case {case_id} is closed; nothing can change any more") from None
+        if exc.status in UNAVAILABLE:
+            raise Problem(
+                503, f"the workflow engine (Temporal) cannot be reached: {exc.message}"
+            ) from None
+        raise
+    log.info(
+        "case_updated",
+        update=getattr(update, "__name__", str(update)),
+        seq=result.seq,
+        phase=str(result.phase),
+    )
+    return result
+
+
+def task_for(session: Session, user: Actor, task_id: str) -> tuple[Task, Role]:
+    """The task if its case is visible to the user (else 404), with the role the user acts in."""
+    task = session.get(Task, task_id)
+    if task is None:
+        raise Problem(404, f"no task {task_id} within your units and roles")
+    visible_case(session, user, task.case_id)
+    structlog.contextvars.bind_contextvars(case_id=task.case_id)
+    return task, Role(task.role)
+
+
+def acting_as(user: Actor, allowed: list[Role], action: str) -> Actor:
+    """The user with the role they act in for ``action``; 403 saying which role is missing."""
+    held = [r for r in allowed if r in user.roles]
+    if not held:
+        raise Problem(
+            403,
+            f"{action} needs the role {' or '.join(r.value for r in allowed)}",
+            missing_roles=[r.value for r in allowed],
+        )
+    return user.model_copy(update={"acting_role": held[0]})
+
+
+def validate_payload(task_type: TaskType, payload: dict[str, Any]) -> None:
+    """Check the payload against its task type before Temporal sees it: 422 naming each field."""
+    try:
+        PAYLOAD_MODEL[task_type].model_validate(payload)
+    except ValidationError as exc:
+        errors = [{**e, "field": f"payload.{e['field']}"} for e in field_errors(list(exc.errors()))]
+        raise Problem(
+            422,
+            f"the {task_type.value} payload does not validate: "
+            + ", ".join(e["field"] for e in errors),
+            errors=errors,
+        ) from None
+
+
+async def complete(
+    session: Session, client: Client, *, user: Actor, task_id: str, payload: dict[str, Any]
+) -> UpdateResult:
+    task, role = task_for(session, user, task_id)
+    actor = acting_as(user, [role], f"task '{task.label}'")
+    if task.status != "open":
+        raise Problem(409, f"task {task_id} ({task.label}) is no longer open: it is {task.status}")
+    validate_payload(TaskType(task.task_type), payload)
+    request = CompleteTask(actor=actor, task_id=task_id, payload=payload)
+    return await run_update(client, task.case_id, CaseWorkflow.complete_task, request)
+
+
+async def extend(
+    session: Session,
+    client: Client,
+    *,
+    user: Actor,
+    task_id: str,
+    extend_roles: list[Role],
+    body: Any,
+) -> UpdateResult:
+    task, _ = task_for(session, user, task_id)
+    actor = acting_as(user, extend_roles, "extending a deadline")
+    request = ExtendTask(
+        actor=actor, task_id=task_id, new_due_at=body.new_due_at, reason=body.reason
+    )
+    return await run_update(client, task.case_id, CaseWorkflow.extend_task, request)
+
+
+async def reassign(
+    session: Session,
+    client: Client,
+    *,
+    user: Actor,
+    task_id: str,
+    reassign_roles: list[Role],
+    body: Any,
+) -> UpdateResult:
+    task, _ = task_for(session, user, task_id)
+    actor = acting_as(user, reassign_roles, "reassigning a task")
+    request = ReassignTask(actor=actor, task_id=task_id, assignee=body.assignee, reason=body.reason)
+    return await run_update(client, task.case_id, CaseWorkflow.reassign_task, request)
