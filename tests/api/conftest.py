@@ -1,0 +1,94 @@
+"""The API over HTTP (httpx in-process) against the real Temporal dev server and a worker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from api.main import create_app
+from api.tokens import issue_local_token
+from sg989.settings import Settings
+
+UNIT = "CLAS/11LMB"
+USERS: dict[str, dict[str, Any]] = {
+    "commandant": {"sub": "cdt-1", "roles": ["commandant"], "units": [UNIT]},
+    "coid_adviseur": {"sub": "coid-1", "roles": ["coid_adviseur"], "units": ["CLAS"]},
+    "onderzoeker": {"sub": "ond-1", "roles": ["onderzoeker"], "units": ["CLAS"]},
+    "jurist": {"sub": "jur-1", "roles": ["jurist"], "units": ["CLAS"]},
+    "hac": {"sub": "hac-1", "roles": ["hac"], "units": ["CLAS"]},
+    "nazorg": {"sub": "naz-1", "roles": ["nazorg"], "units": ["CLAS"]},
+    "auditor": {"sub": "aud-1", "roles": ["auditor"], "units": ["CLAS"]},
+    "beheerder": {"sub": "beh-1", "roles": ["beheerder"], "units": ["CLAS"]},
+    # Same roles, other defensieonderdeel: every case of CLAS is outside their scope.
+    "outsider": {
+        "sub": "cdt-9",
+        "roles": ["commandant", "coid_adviseur", "auditor"],
+        "units": ["CLSK"],
+    },
+}
+MELDING: dict[str, Any] = {
+    "unit": UNIT,
+    "category": "ongewenste_omgangsvormen",
+    "channel": "webformulier",
+    "melder_type": "medewerker",
+    "melder_contact": "melder@example.invalid",
+    "description": "Herhaald kleineren van een collega tijdens oefening.",
+    "betrokkenen": ["BTR-1"],
+}
+
+
+@pytest.fixture(scope="session")
+def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("keys") / "signing-key.pem"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, task_queue: str, key_file: Path) -> Settings:
+    return Settings(data_dir=tmp_path, task_queue=task_queue, local_signing_key_file=key_file)
+
+
+@pytest.fixture
+def headers(settings: Settings) -> Callable[[str], dict[str, str]]:
+    def for_user(who: str) -> dict[str, str]:
+        user = USERS[who]
+        name = f"Test {who}"
+        token = issue_local_token(settings, name=name, **user)
+        return {"Authorization": f"Bearer {token}"}
+
+    return for_user
+
+
+def http(app: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sg989")
+
+
+@pytest_asyncio.fixture
+async def api(
+    dev_worker: WorkflowEnvironment, engine: Engine, settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    async def provider() -> Client:
+        return dev_worker.client
+
+    async with http(create_app(settings, engine, provider)) as client:
+        yield client
+
+
+async def no_temporal() -> Client:
+    raise RuntimeError("Failed client connect: connection refused")
+
+
+@pytest_asyncio.fixture
+async def api_without_temporal(
+    engine: Engine, settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API while Temporal is down: reads work, writes answer 503."""
+    async with http(create_app(settings, engine, no_temporal)) as client:
+        yield client
