@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import random
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -10,12 +12,15 @@ import httpx
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from api.tokens import issue_local_token
 from sg989.settings import Settings
+from store.db import make_engine, session_scope
+from store.models import CaseRegistration
 
 UNIT = "CLAS/11LMB"
 USERS: dict[str, dict[str, Any]] = {
@@ -43,6 +48,25 @@ MELDING: dict[str, Any] = {
     "description": "Herhaald kleineren van een collega tijdens oefening.",
     "betrokkenen": ["BTR-1"],
 }
+
+
+_offsets = itertools.count(1)
+
+
+def fresh_engine(path: Path) -> Engine:
+    """A fresh store whose case numbers start past those of earlier tests: the dev server lives
+    for the whole session, and a case number is a workflow id there."""
+    engine = make_engine(f"sqlite:///{path}")
+    SQLModel.metadata.create_all(engine)
+    offset = next(_offsets) * 1000 + random.randrange(1000) * 100_000
+    with session_scope(engine) as session:
+        session.add(CaseRegistration(id=offset, case_id=f"seed-{offset}", requested_by="test"))
+    return engine
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    return fresh_engine(tmp_path / "sg989.db")
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from sqlmodel import SQLModel
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
@@ -18,8 +17,8 @@ from api.main import create_app
 from api.tokens import issue_local_token
 from sg989.settings import Settings
 from sg989.worker import build_worker
-from store.db import make_engine
-from tests.api.conftest import MELDING, USERS, http
+from tests.api.conftest import MELDING, USERS, fresh_engine, http
+from tests.api.helpers import Users
 
 ROLES = [*USERS, "anonymous"]
 READ_CASE = {"commandant", "coid_adviseur", "jurist", "auditor", "beheerder"}
@@ -87,21 +86,18 @@ async def matrix(
     dev_env: WorkflowEnvironment, matrix_settings: Settings
 ) -> AsyncIterator[tuple[httpx.AsyncClient, str, str]]:
     """One case waiting for the commandant's keuze afhandeling, shared by the whole matrix."""
-    engine = make_engine(matrix_settings.sqlalchemy_url)
-    SQLModel.metadata.create_all(engine)
+    engine = fresh_engine(matrix_settings.data_dir / "matrix.db")
 
     async def provider() -> Client:
         return dev_env.client
 
-    async with build_worker(dev_env.client, engine, matrix_settings.task_queue):
-        async with http(create_app(matrix_settings, engine, provider)) as client:
-            from tests.api.helpers import Users
-
-            users = Users(client, lambda who: token_headers(matrix_settings, who))
-            case_id = await users.register()
-            await users.through_intake(case_id)
-            task = await users.task("commandant", case_id, "keuze_afhandeling")
-            yield client, case_id, task["task_id"]
+    worker = build_worker(dev_env.client, engine, matrix_settings.task_queue)
+    async with worker, http(create_app(matrix_settings, engine, provider)) as client:
+        users = Users(client, lambda who: token_headers(matrix_settings, who))
+        case_id = await users.register()
+        await users.through_intake(case_id)
+        task = await users.task("commandant", case_id, "keuze_afhandeling")
+        yield client, case_id, task["task_id"]
 
 
 def token_headers(settings: Settings, who: str) -> dict[str, str]:
