@@ -113,12 +113,13 @@ async def register_melding(
             policy=policy,
             task_queue=task_queue,
         )
-    except RPCError as exc:
+    except Exception as exc:
         if created:
             _forget(engine, case_id)
-        raise Problem(
-            503, f"the workflow engine (Temporal) cannot be reached: {exc.message}"
-        ) from None
+        if isinstance(exc, RPCError):
+            detail = f"the workflow engine (Temporal) cannot start the case: {exc.message}"
+            raise Problem(503, detail) from None
+        raise
     await _until_stored(engine, case_id)
     structlog.get_logger("api").info("melding_registered", created=created)
     return CaseCreated(case_id=case_id, created=created)

@@ -1,0 +1,199 @@
+"""Completing, extending and reassigning tasks: races, conflicts, bad payloads, outages."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlmodel import Session, select
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from api.main import create_app
+from store.models import AuditEvent, Case, CaseRegistration, Task
+from tests.api.conftest import MELDING, http
+from tests.api.helpers import Users
+
+KEUZE = {"keuze": "onderzoek_overwogen", "motivering": "Ernstig."}
+
+
+async def test_two_people_completing_one_task_exactly_one_wins(api, headers, engine) -> None:
+    users = Users(api, headers)
+    case_id = await users.register()
+    task = await users.task("coid_adviseur", case_id, "intake_contact")
+    url = f"/tasks/{task['task_id']}/complete"
+    payloads = [{"samenvatting": "Eerste versie."}, {"samenvatting": "Tweede versie."}]
+    responses = await asyncio.gather(
+        *(api.post(url, json=p, headers=headers("coid_adviseur")) for p in payloads)
+    )
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    loser = next(r for r in responses if r.status_code == 409)
+    assert loser.headers["content-type"] == "application/problem+json"
+    assert "no longer open" in loser.json()["detail"]
+    with Session(engine) as session:
+        done = select(AuditEvent).where(
+            AuditEvent.event_type == "taak_afgerond", AuditEvent.case_id == case_id
+        )
+        assert len(session.exec(done).all()) == 1
+
+
+async def test_completing_a_done_task_again_is_a_conflict(api, headers) -> None:
+    users = Users(api, headers)
+    case_id = await users.register()
+    await users.through_intake(case_id)
+    task = await users.task("commandant", case_id, "keuze_afhandeling")
+    await users.complete("commandant", case_id, "keuze_afhandeling", KEUZE)
+    again = await api.post(
+        f"/tasks/{task['task_id']}/complete", json=KEUZE, headers=headers("commandant")
+    )
+    assert again.status_code == 409
+    assert (await users.case("commandant", case_id))["phase"] == "weging"
+
+
+async def test_a_payload_that_does_not_fit_its_task_names_each_field(api, headers, engine) -> None:
+    users = Users(api, headers)
+    case_id = await users.register()
+    await users.through_intake(case_id)
+    task = await users.task("commandant", case_id, "keuze_afhandeling")
+    bad = {"keuze": "negeren", "extra": 1}
+    response = await api.post(
+        f"/tasks/{task['task_id']}/complete", json=bad, headers=headers("commandant")
+    )
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["status"] == 422 and problem["type"] == "about:blank"
+    assert {e["field"] for e in problem["errors"]} == {
+        "payload.keuze",
+        "payload.motivering",
+        "payload.extra",
+    }
+    with Session(engine) as session:
+        assert session.get(Task, task["task_id"]).status == "open"
+
+
+async def test_a_rule_of_the_workflow_comes_back_as_problem_json(api, headers) -> None:
+    """The workflow validator, not the API, knows the betrokkenen of the case."""
+    users = Users(api, headers)
+    case_id = await users.register()
+    await users.through_intake(case_id)
+    await users.complete("commandant", case_id, "keuze_afhandeling", KEUZE)
+    await users.complete(
+        "coid_adviseur", case_id, "weging", {"advies": "onderzoek", "motivering": "Concreet."}
+    )
+    task = await users.task("commandant", case_id, "besluit_instelling")
+    beschikking = {
+        "besluit": "instellen",
+        "onderzoeksopdracht": "Feiten.",
+        "onderzoekers": ["ond-1"],
+        "betrokkenen": ["BTR-9"],
+    }
+    response = await api.post(
+        f"/tasks/{task['task_id']}/complete", json=beschikking, headers=headers("commandant")
+    )
+    assert response.status_code == 422
+    assert "BTR-9" in response.json()["detail"]
+
+
+async def test_extend_and_reassign(api, headers) -> None:
+    users = Users(api, headers)
+    case_id = await users.register()
+    await users.through_intake(case_id)
+    task = await users.task("commandant", case_id, "keuze_afhandeling")
+    extended = await api.post(
+        f"/tasks/{task['task_id']}/extend",
+        json={"new_due_at": "2030-01-15T12:00:00Z", "reason": "Commandant op missie."},
+        headers=headers("commandant"),
+    )
+    assert extended.status_code == 200, extended.text
+    moved = await users.task("commandant", case_id, "keuze_afhandeling")
+    assert moved["due_at"].startswith("2030-01-15") and moved["extensions"] == 1
+
+    reassigned = await api.post(
+        f"/tasks/{task['task_id']}/reassign",
+        json={"assignee": "cdt-2", "reason": "Wisseling van commando."},
+        headers=headers("beheerder"),
+    )
+    assert reassigned.status_code == 200
+    inbox = (await api.get("/tasks", headers=headers("commandant"))).json()
+    assert task["task_id"] not in [t["task_id"] for t in inbox]
+    refused = await api.post(
+        f"/tasks/{task['task_id']}/complete", json=KEUZE, headers=headers("commandant")
+    )
+    assert refused.status_code == 403 and "assigned to cdt-2" in refused.json()["detail"]
+
+
+async def test_a_deadline_that_may_not_move_is_a_conflict(api, headers) -> None:
+    users = Users(api, headers)
+    case_id = await users.register()
+    task = await users.task("coid_adviseur", case_id, "ontvangstbevestiging")
+    response = await api.post(
+        f"/tasks/{task['task_id']}/extend",
+        json={"new_due_at": "2030-01-15T12:00:00Z", "reason": "Later."},
+        headers=headers("coid_adviseur"),
+    )
+    assert response.status_code == 409 and "cannot be extended" in response.json()["detail"]
+
+
+async def test_a_closed_case_accepts_no_change(api, headers, engine) -> None:
+    users = Users(api, headers)
+    case_id = await users.register()
+    await users.through_intake(case_id)
+    await users.complete(
+        "commandant",
+        case_id,
+        "keuze_afhandeling",
+        {"keuze": "klacht", "motivering": "COG.", "klacht_referentie": "K-1"},
+    )
+    case = await users.case("commandant", case_id)
+    assert (case["status"], case["outcome"]) == ("gesloten", "doorverwezen_klacht")
+    with Session(engine) as session:
+        cancelled = session.exec(
+            select(Task).where(Task.case_id == case_id, Task.status == "cancelled")
+        ).first()
+    response = await api.post(
+        f"/tasks/{cancelled.task_id}/extend",
+        json={"new_due_at": "2030-01-15T12:00:00Z", "reason": "Te laat."},
+        headers=headers("coid_adviseur"),
+    )
+    assert response.status_code == 409 and "closed" in response.json()["detail"]
+
+
+async def test_temporal_down_gives_503_and_changes_nothing(
+    api_without_temporal, headers, engine
+) -> None:
+    response = await api_without_temporal.post(
+        "/cases", json=MELDING, headers=headers("commandant")
+    )
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "Temporal" in response.json()["detail"]
+    health = await api_without_temporal.get("/health")
+    assert health.status_code == 503 and health.json()["checks"]["store"] == "ok"
+    assert health.json()["checks"]["temporal"].startswith("unreachable")
+
+
+async def test_health_when_all_is_up(api) -> None:
+    response = await api.get("/health")
+    assert response.status_code == 200 and response.json()["checks"] == {
+        "store": "ok",
+        "temporal": "ok",
+    }
+
+
+async def test_a_melding_whose_workflow_cannot_start_leaves_no_trace(
+    dev_env, engine, settings, headers
+) -> None:
+    broken = Client(
+        dev_env.client.service_client,
+        namespace="no-such-namespace",
+        data_converter=pydantic_data_converter,
+    )
+
+    async def provider() -> Client:
+        return broken
+
+    async with http(create_app(settings, engine, provider)) as client:
+        response = await client.post("/cases", json=MELDING, headers=headers("commandant"))
+    assert response.status_code == 503
+    with Session(engine) as session:
+        mine = select(CaseRegistration).where(CaseRegistration.requested_by == "cdt-1")
+        assert session.exec(mine).all() == [] and session.exec(select(Case)).all() == []
