@@ -118,6 +118,8 @@ class StartCase(BaseModel):
     registered_by: Actor
     policy: DeadlinePolicy
     resume: CaseState | None = None
+    # 0: continue-as-new when the server suggests it; a number forces it earlier (tests, tuning).
+    history_event_limit: int = 0
 
 
 class CompleteTask(BaseModel):

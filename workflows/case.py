@@ -59,11 +59,19 @@ class CaseWorkflow(Lifecycle):
     async def _run_phases(self, start: StartCase) -> None:
         steps = self.steps()
         while self.s.status == "open":
-            if workflow.info().is_continue_as_new_suggested():
+            if self._history_too_long(start):
                 await self._continue_as_new(start)
             next_phase = await steps[self.s.phase]()
             if self.s.status == "open":
                 self.enter(next_phase)
+
+    @staticmethod
+    def _history_too_long(start: StartCase) -> bool:
+        info = workflow.info()
+        limit = start.history_event_limit
+        return info.is_continue_as_new_suggested() or (
+            limit > 0 and info.get_current_history_length() > limit
+        )
 
     async def _continue_as_new(self, start: StartCase) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)

@@ -1,0 +1,136 @@
+"""Record the histories the replay test guards: `python -m tests.workflows.record_histories`.
+
+Run it when a new kind of case history should be protected, and commit the files; never
+re-record existing ones after a workflow change, since they stand for cases already running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+from sqlmodel import SQLModel
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from domain.case import ExtendTask, RecordSchorsing, StartCase, WithdrawMelding
+from domain.phases import TaskType
+from domain.roles import Role
+from sg989.policy_files import load_policy
+from sg989.temporal import test_server_path
+from sg989.worker import build_worker
+from store.db import make_engine
+from tests.workflows.driver import COID, COMMANDANT, NAZORG, CaseDriver, actor, melding
+from tests.workflows.test_paths import BESCHIKKING, drive_investigation, finish_afdoening
+from workflows.case import CaseWorkflow
+
+HISTORY_DIR = Path(__file__).parent / "histories"
+QUEUE = "record-histories"
+Scenario = Callable[[WorkflowEnvironment], Awaitable[list[str]]]
+
+
+async def closed_after_nazorg(env: WorkflowEnvironment) -> list[str]:
+    case = await CaseDriver.start(env.client, load_policy(), QUEUE)
+    await case.intake()
+    await case.choose("lijn")
+    await finish_afdoening(case, ["ambtsbericht", "leerafspraak"])
+    await env.sleep(timedelta(weeks=7))
+    for _ in range(2):
+        await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "v"})
+    await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
+    await case.handle.result()
+    return [case.case_id]
+
+
+async def running_in_onderzoek(env: WorkflowEnvironment) -> list[str]:
+    case = await CaseDriver.start(env.client, load_policy(), QUEUE)
+    await drive_investigation(case)
+    return [case.case_id]
+
+
+async def extended_and_escalated(env: WorkflowEnvironment) -> list[str]:
+    case = await CaseDriver.start(env.client, load_policy(), QUEUE)
+    await case.intake()
+    task = await case.open_task(TaskType.keuze_afhandeling)
+    request = ExtendTask(actor=COMMANDANT, task_id=task.task_id, new_due_at=task.due_at + timedelta(days=7), reason="r")
+    await case.handle.execute_update(CaseWorkflow.extend_task, request)
+    await env.sleep(timedelta(days=30))
+    return [case.case_id]
+
+
+async def withdrawn(env: WorkflowEnvironment) -> list[str]:
+    case = await CaseDriver.start(env.client, load_policy(), QUEUE)
+    await case.intake()
+    await case.handle.execute_update(CaseWorkflow.withdraw_melding, WithdrawMelding(actor=COID, reason="r"))
+    await case.handle.result()
+    return [case.case_id]
+
+
+async def kmar_with_schorsing(env: WorkflowEnvironment) -> list[str]:
+    cdt = actor(Role.commandant, units=["KMar"])
+    case = await CaseDriver.start(env.client, load_policy(), QUEUE, unit="KMar/DISTRICT-NOORD")
+    request = RecordSchorsing(actor=cdt, betrokkene="BTR-1", reason="r")
+    await case.handle.execute_update(CaseWorkflow.record_schorsing, request)
+    coid = actor(Role.coid_adviseur, units=["KMar"])
+    await case.complete(TaskType.ontvangstbevestiging, coid, {"verzonden_op": "2026-11-30", "kanaal": "post"})
+    await case.complete(TaskType.intake_contact, coid, {"samenvatting": "s"})
+    await case.complete(TaskType.keuze_afhandeling, cdt, {"keuze": "onderzoek_overwogen", "motivering": "m"})
+    await case.complete(TaskType.besluit_instelling, cdt, BESCHIKKING)
+    return [case.case_id]
+
+
+async def continued_as_new(env: WorkflowEnvironment) -> list[str]:
+    case_id = f"ZK-H-{uuid.uuid4().hex[:8]}"
+    start = StartCase(
+        case_id=case_id, melding=melding(), registered_by=COMMANDANT, policy=load_policy(), history_event_limit=40
+    )
+    await env.client.start_workflow(CaseWorkflow.run, start, id=case_id, task_queue=QUEUE)
+    await drive_investigation(CaseDriver(env.client.get_workflow_handle(case_id)))
+    return [case_id]
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "closed_after_nazorg": closed_after_nazorg,
+    "running_in_onderzoek": running_in_onderzoek,
+    "extended_and_escalated": extended_and_escalated,
+    "withdrawn": withdrawn,
+    "kmar_with_schorsing": kmar_with_schorsing,
+    "continued_as_new": continued_as_new,
+}
+
+
+async def save_histories(client: Client, name: str, case_ids: list[str]) -> None:
+    """Save every run of each case, following continue-as-new from the first run."""
+    for case_id in case_ids:
+        run_id = (await client.get_workflow_handle(case_id).describe()).raw_description.workflow_execution_info.first_run_id
+        run = 1
+        while run_id:
+            history = await client.get_workflow_handle(case_id, run_id=run_id).fetch_history()
+            suffix = "" if run == 1 else f".run{run}"
+            path = HISTORY_DIR / f"{name}{suffix}.json"
+            path.write_text(history.to_json(), encoding="utf-8")
+            print(f"recorded {path.name} ({len(history.events)} events)")
+            last = history.events[-1]
+            run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+            run += 1
+
+
+async def main() -> None:
+    HISTORY_DIR.mkdir(exist_ok=True)
+    engine = make_engine(f"sqlite:///{tempfile.mkdtemp()}/histories.db")
+    SQLModel.metadata.create_all(engine)
+    for name, scenario in SCENARIOS.items():
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=str(test_server_path()), data_converter=pydantic_data_converter
+        )
+        async with env, build_worker(env.client, engine, QUEUE):
+            await save_histories(env.client, name, await scenario(env))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

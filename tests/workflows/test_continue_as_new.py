@@ -1,0 +1,38 @@
+"""A long case continues as new between phases and keeps its tasks, timers and audit chain."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlmodel import Session
+from temporalio.client import WorkflowExecutionStatus
+
+from domain.case import StartCase
+from domain.phases import TaskType
+from store.audit import verify_chain
+from tests.workflows.driver import COMMANDANT, CaseDriver, melding
+from tests.workflows.test_paths import drive_investigation
+from workflows.case import CaseWorkflow
+
+
+async def test_case_survives_continue_as_new(time_worker, policy, task_queue, engine) -> None:
+    case_id = f"ZK-T-{uuid.uuid4().hex[:8]}"
+    start = StartCase(
+        case_id=case_id, melding=melding(), registered_by=COMMANDANT, policy=policy, history_event_limit=40
+    )
+    handle = await time_worker.client.start_workflow(
+        CaseWorkflow.run, start, id=case_id, task_queue=task_queue
+    )
+    case = CaseDriver(time_worker.client.get_workflow_handle(case_id))
+    await drive_investigation(case)
+    state = await case.state()
+
+    assert state.continued >= 2
+    assert (await case.open_task(TaskType.schending_beoordeling)).is_open
+    first_run = await time_worker.client.get_workflow_handle(
+        case_id, run_id=handle.result_run_id
+    ).describe()
+    assert first_run.status == WorkflowExecutionStatus.CONTINUED_AS_NEW
+    with Session(engine) as session:
+        chain = verify_chain(session, case_id)
+    assert chain.ok and chain.events == state.seq

@@ -1,0 +1,59 @@
+"""A retried record_transition writes its event once, even when the first attempt committed."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlmodel import Session, func, select
+from temporalio import activity
+from temporalio.worker import Worker
+
+from activities.record import StoreActivities
+from domain.transition import Transition
+from sg989.worker import workflow_runner
+from store.models import AuditEvent, Task
+from store.audit import verify_chain
+from tests.workflows.driver import CaseDriver
+from workflows.case import CaseWorkflow
+
+
+class CommitThenFail:
+    """Writes the transition, then fails the first attempt as if the worker lost the reply."""
+
+    def __init__(self, store: StoreActivities) -> None:
+        self.store = store
+        self.attempts: list[tuple[int, int]] = []
+
+    @activity.defn(name="record_transition")
+    def record_transition(self, transition: Transition) -> bool:
+        self.store.record_transition(transition)
+        attempt = activity.info().attempt
+        self.attempts.append((transition.seq, attempt))
+        if attempt == 1:
+            raise RuntimeError("connection lost after commit")
+        return True
+
+
+async def test_retried_transition_is_written_once(time_env, engine, policy, task_queue) -> None:
+    flaky = CommitThenFail(StoreActivities(engine))
+    async with Worker(
+        time_env.client,
+        task_queue=task_queue,
+        workflows=[CaseWorkflow],
+        activities=[flaky.record_transition],
+        activity_executor=ThreadPoolExecutor(max_workers=2),
+        workflow_runner=workflow_runner(),
+    ):
+        case = await CaseDriver.start(time_env.client, policy, task_queue)
+        await case.intake()
+        state = await case.state()
+
+    assert (1, 2) in flaky.attempts  # every transition really was retried
+    with Session(engine) as session:
+        events = session.exec(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id == case.case_id)
+        ).one()
+        tasks = session.exec(select(func.count()).select_from(Task)).one()
+        assert events == state.seq
+        assert tasks == len(state.tasks)
+        assert verify_chain(session, case.case_id).ok
