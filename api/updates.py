@@ -82,10 +82,11 @@ def acting_as(user: Actor, allowed: list[Role], action: str) -> Actor:
     return user.model_copy(update={"acting_role": held[0]})
 
 
-def validate_payload(task_type: TaskType, payload: dict[str, Any]) -> None:
-    """Check the payload against its task type before Temporal sees it: 422 naming each field."""
+def validate_payload(task_type: TaskType, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload checked against its task type before Temporal sees it (422 naming each
+    field), normalised: defaults filled in, so the workflow never meets a missing optional key."""
     try:
-        PAYLOAD_MODEL[task_type].model_validate(payload)
+        model = PAYLOAD_MODEL[task_type].model_validate(payload)
     except ValidationError as exc:
         errors = [{**e, "field": f"payload.{e['field']}"} for e in field_errors(list(exc.errors()))]
         raise Problem(
@@ -94,6 +95,7 @@ def validate_payload(task_type: TaskType, payload: dict[str, Any]) -> None:
             + ", ".join(e["field"] for e in errors),
             errors=errors,
         ) from None
+    return model.model_dump(mode="json")
 
 
 async def complete(
@@ -103,8 +105,8 @@ async def complete(
     actor = acting_as(user, [role], f"task '{task.label}'")
     if task.status != "open":
         raise Problem(409, f"task {task_id} ({task.label}) is no longer open: it is {task.status}")
-    validate_payload(TaskType(task.task_type), payload)
-    request = CompleteTask(actor=actor, task_id=task_id, payload=payload)
+    normalised = validate_payload(TaskType(task.task_type), payload)
+    request = CompleteTask(actor=actor, task_id=task_id, payload=normalised)
     return await run_update(client, task.case_id, CaseWorkflow.complete_task, request)
 
 
