@@ -34,7 +34,9 @@ class KeuzeAfhandeling(Payload):
     @model_validator(mode="after")
     def _klacht_needs_reference(self) -> KeuzeAfhandeling:
         if self.keuze == "klacht" and not self.klacht_referentie:
-            raise ValueError("routing to the klacht track needs the klacht_referentie (COG/Klachtenregeling)")
+            raise ValueError(
+                "routing to the klacht track needs the klacht_referentie (COG/Klachtenregeling)"
+            )
         return self
 
 
@@ -106,7 +108,9 @@ class Voornemen(Payload):
     def _known_measures(cls, value: list[str]) -> list[str]:
         parsed = validate_measures(value)
         if "geen_maatregel" in parsed:
-            raise ValueError("a voornemen contemplates a measure; 'geen_maatregel' needs no voornemen")
+            raise ValueError(
+                "a voornemen contemplates a measure; 'geen_maatregel' needs no voornemen"
+            )
         return value
 
 

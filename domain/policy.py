@@ -42,11 +42,11 @@ class DeadlinePolicy(BaseModel):
     hac_measures: list[str]
     ambtsbericht_zienswijze_weeks: int
     clocks: dict[TaskType, Clock]
-    # Filled by the composition root from a maintained library; a case keeps the dates it started with.
+    # Filled at start-up from a maintained library; a case keeps the dates it started with.
     public_holidays: list[date] = Field(default_factory=list)
 
     @cached_property
-    def _holidays(self) -> frozenset[date]:
+    def holiday_set(self) -> frozenset[date]:
         return frozenset(self.public_holidays)
 
     @model_validator(mode="after")
@@ -62,13 +62,13 @@ class DeadlinePolicy(BaseModel):
     def due(self, task_type: TaskType, start: datetime, *, via_mid: bool = False) -> datetime:
         clock = self.clocks[task_type]
         term = clock.mid_term if via_mid and clock.mid_term else clock.term
-        return add_term(start, term, clock.unit, self._holidays)
+        return add_term(start, term, clock.unit, self.holiday_set)
 
     def reminder_at(self, opened: datetime, due: datetime) -> datetime:
         return opened + (due - opened) * self.reminder_fraction
 
     def second_escalation_at(self, due: datetime) -> datetime:
-        return add_term(due, self.second_escalation_working_days, "working_days", self._holidays)
+        return add_term(due, self.second_escalation_working_days, "working_days", self.holiday_set)
 
     def escalation_levels(self, role: Role) -> list[str]:
         return self.escalation.get(role, [])
@@ -78,7 +78,7 @@ class DeadlinePolicy(BaseModel):
         clock = self.clocks[task_type]
         if clock.extension_term is None or clock.extension_unit is None:
             return None
-        return add_term(due, clock.extension_term, clock.extension_unit, self._holidays)
+        return add_term(due, clock.extension_term, clock.extension_unit, self.holiday_set)
 
 
 def parse_policy(text: str) -> DeadlinePolicy:

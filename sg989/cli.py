@@ -12,7 +12,9 @@ from sg989.cli_token import token_cmd
 from sg989.logging import configure_logging
 from sg989.settings import get_settings
 
-app = typer.Typer(help="sg989: the case engine for SG-989 integrity investigations.", no_args_is_help=True)
+app = typer.Typer(
+    help="sg989: the case engine for SG-989 integrity investigations.", no_args_is_help=True
+)
 app.command("token")(token_cmd)
 app.command("import")(import_cmd)
 app.command("report")(report_cmd)
@@ -76,7 +78,8 @@ def demo() -> None:
 
     async def drive() -> str:
         if not await temporal_reachable(settings):
-            raise _fail(f"no Temporal server at {settings.temporal_address}: start sg989 with `make run` first")
+            address = settings.temporal_address
+            raise _fail(f"no Temporal server at {address}: start sg989 with `make run` first")
         upgrade_to_head(settings.sqlalchemy_url)
         engine = make_engine(settings.sqlalchemy_url)
         case_id = await run_demo(await connect(settings), engine, settings.task_queue)
@@ -87,7 +90,9 @@ def demo() -> None:
 
 
 @app.command()
-def timeline(case_id: Annotated[str, typer.Argument(help="Case number, e.g. ZK-2026-00001")]) -> None:
+def timeline(
+    case_id: Annotated[str, typer.Argument(help="Case number, e.g. ZK-2026-00001")],
+) -> None:
     """Print the audit timeline of a case and check its hash chain."""
     from sg989.timeline_view import format_timeline
     from store.db import make_engine

@@ -32,7 +32,11 @@ RAPPORT = {"document_ref": "DOC-demo", "samenvatting": "Verklaringen van vijf ge
 SCRIPT: list[tuple[TaskType, Actor, dict[str, Any]]] = [
     (TaskType.ontvangstbevestiging, COID, {"verzonden_op": "2026-11-30", "kanaal": "email"}),
     (TaskType.intake_contact, COID, {"samenvatting": "Melder telefonisch gesproken."}),
-    (TaskType.keuze_afhandeling, COMMANDANT, {"keuze": "onderzoek_overwogen", "motivering": "Ernstig."}),
+    (
+        TaskType.keuze_afhandeling,
+        COMMANDANT,
+        {"keuze": "onderzoek_overwogen", "motivering": "Ernstig."},
+    ),
     (TaskType.weging, COID, {"advies": "onderzoek", "motivering": "Vermoeden is concreet."}),
     (
         TaskType.besluit_instelling,
@@ -47,23 +51,58 @@ SCRIPT: list[tuple[TaskType, Actor, dict[str, Any]]] = [
     ),
     (TaskType.review_beschikking, JURIST, {"akkoord": True}),
     (TaskType.concept_rapport, ONDERZOEKER, RAPPORT),
-    (TaskType.zienswijze_concept, ONDERZOEKER, {"ontvangen": True, "samenvatting": "Betwist feit 2."}),
+    (
+        TaskType.zienswijze_concept,
+        ONDERZOEKER,
+        {"ontvangen": True, "samenvatting": "Betwist feit 2."},
+    ),
     (TaskType.eindrapport, ONDERZOEKER, RAPPORT),
-    (TaskType.schending_beoordeling, COMMANDANT, {"schending": {"BTR-A": True}, "motivering": "Bewezen."}),
-    (TaskType.voornemen, JURIST, {"maatregelen": ["verplaatsing", "ambtsbericht"], "motivering": "m"}),
-    (TaskType.zienswijze_voornemen, JURIST, {"ontvangen": True, "samenvatting": "Vraagt mildheid."}),
+    (
+        TaskType.schending_beoordeling,
+        COMMANDANT,
+        {"schending": {"BTR-A": True}, "motivering": "Bewezen."},
+    ),
+    (
+        TaskType.voornemen,
+        JURIST,
+        {"maatregelen": ["verplaatsing", "ambtsbericht"], "motivering": "m"},
+    ),
+    (
+        TaskType.zienswijze_voornemen,
+        JURIST,
+        {"ontvangen": True, "samenvatting": "Vraagt mildheid."},
+    ),
     (TaskType.hac_advies, HAC, {"advies": "Verplaatsing is evenredig."}),
-    (TaskType.besluit_afdoening, COMMANDANT, {"maatregelen": ["verplaatsing", "ambtsbericht"], "motivering": "m"}),
-    (TaskType.nazorg_afspraak, COMMANDANT, {"plan": "Teamsessie", "aanbieder": "bmw", "doelgroepen": ["team", "melder"], "nazorg_medewerkers": ["bmw-1"]}),
+    (
+        TaskType.besluit_afdoening,
+        COMMANDANT,
+        {"maatregelen": ["verplaatsing", "ambtsbericht"], "motivering": "m"},
+    ),
+    (
+        TaskType.nazorg_afspraak,
+        COMMANDANT,
+        {
+            "plan": "Teamsessie",
+            "aanbieder": "bmw",
+            "doelgroepen": ["team", "melder"],
+            "nazorg_medewerkers": ["bmw-1"],
+        },
+    ),
     (TaskType.bezwaartermijn, JURIST, {"ontvangen_op": "2026-12-10"}),
-    (TaskType.beslissing_op_bezwaar, JURIST, {"uitkomst": "ongegrond", "motivering": "Besluit blijft."}),
+    (
+        TaskType.beslissing_op_bezwaar,
+        JURIST,
+        {"uitkomst": "ongegrond", "motivering": "Besluit blijft."},
+    ),
     (TaskType.nazorg_checkin, NAZORG, {"verslag": "Team pakt het op."}),
     (TaskType.nazorg_checkin, NAZORG, {"verslag": "Afgerond."}),
     (TaskType.terugkoppeling_melder, COID, {"verslag": "Melder geïnformeerd over de afloop."}),
 ]
 
 
-async def _complete(handle: WorkflowHandle, task_type: TaskType, by: Actor, payload: dict[str, Any]) -> None:
+async def _complete(
+    handle: WorkflowHandle, task_type: TaskType, by: Actor, payload: dict[str, Any]
+) -> None:
     state: CaseState = await handle.query(CaseWorkflow.state)
     task = next(t for t in state.open_tasks() if t.task_type == task_type)
     await handle.execute_update(
@@ -84,14 +123,21 @@ async def run_demo(client: Client, engine: Engine, task_queue: str) -> str:
         betrokkenen=["BTR-A"],
     )
     handle = await start_case(
-        client, case_id=case_id, melding=melding, actor=COMMANDANT, policy=load_policy(), task_queue=task_queue
+        client,
+        case_id=case_id,
+        melding=melding,
+        actor=COMMANDANT,
+        policy=load_policy(),
+        task_queue=task_queue,
     )
     print(f"Case {case_id} registered; driving it through the lifecycle:", flush=True)
     for step, (task_type, by, payload) in enumerate(SCRIPT):
         if step == 4:
             await handle.execute_update(
                 CaseWorkflow.record_schorsing,
-                RecordSchorsing(actor=COMMANDANT, betrokkene="BTR-A", reason="Ernst van het vermoeden."),
+                RecordSchorsing(
+                    actor=COMMANDANT, betrokkene="BTR-A", reason="Ernst van het vermoeden."
+                ),
             )
             print("  schorsing recorded (review clock: 3 months)", flush=True)
         await _complete(handle, task_type, by, payload)

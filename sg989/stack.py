@@ -61,7 +61,7 @@ async def temporal_reachable(settings: Settings) -> bool:
 
 async def run_stack(settings: Settings) -> None:
     """Run until Ctrl-C or SIGTERM; then stop the API, the worker and Temporal, in that order."""
-    from api.main import build_server, create_app, docs_url
+    from api.main import build_server, create_app
     from sg989.worker import build_worker
     from store.db import make_engine
     from store.migrate import upgrade_to_head

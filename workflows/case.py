@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 
 from temporalio import workflow
@@ -47,10 +48,8 @@ class CaseWorkflow(Lifecycle):
         else:
             for task in self.s.open_tasks():
                 self.watch(task)
-        try:
+        with contextlib.suppress(CaseEnded):  # withdrawn: the update handler closed the case
             await self._run_phases(start)
-        except CaseEnded:
-            pass
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self.settled()
         projector.cancel()
@@ -197,7 +196,12 @@ class CaseWorkflow(Lifecycle):
         self.emit(
             "taak_overgedragen",
             actor=req.actor,
-            details={"task_id": task.task_id, "van": previous, "naar": req.assignee, "reden": req.reason},
+            details={
+                "task_id": task.task_id,
+                "van": previous,
+                "naar": req.assignee,
+                "reden": req.reason,
+            },
             notify=[self.task_notification(task, "taak_overgedragen")],
         )
         await self.settled()

@@ -97,7 +97,9 @@ class Lifecycle(CaseRuntime):
         )
         await self.until_done(concept)
         zienswijzen = [
-            self.open_task(TaskType.zienswijze_concept, betrokkene=b.ref, assignees=self.s.onderzoekers)
+            self.open_task(
+                TaskType.zienswijze_concept, betrokkene=b.ref, assignees=self.s.onderzoekers
+            )
             for b in self._in_onderzoek()
         ]
         await self.until_done(*zienswijzen)
@@ -178,7 +180,9 @@ class Lifecycle(CaseRuntime):
         betrokkene.bezwaar = self._payload(beslissing)["uitkomst"]
 
     async def nazorg(self) -> Phase:
-        afspraak = self._latest(TaskType.nazorg_afspraak) or self.open_task(TaskType.nazorg_afspraak)
+        afspraak = self._latest(TaskType.nazorg_afspraak) or self.open_task(
+            TaskType.nazorg_afspraak
+        )
         await self.until_done(afspraak)
         plan = self._payload(afspraak)
         besluit_at = max(
@@ -211,7 +215,9 @@ class Lifecycle(CaseRuntime):
 
     def _latest(self, task_type: TaskType) -> TaskState | None:
         """The newest task of a type that was not cancelled (open, done or expired)."""
-        kept = [t for t in self.s.tasks.values() if t.task_type == task_type and t.status != "cancelled"]
+        kept = [
+            t for t in self.s.tasks.values() if t.task_type == task_type and t.status != "cancelled"
+        ]
         return kept[-1] if kept else None
 
     def _last_payload(self, task_type: TaskType) -> dict:

@@ -16,7 +16,6 @@ from domain.case import (
 )
 from domain.errors import CaseRuleViolation, Rejection
 from domain.payloads import BesluitInstelling, SchendingBeoordeling, parse_payload
-from domain.phases import TaskType
 from domain.roles import Role, unit_in_scope
 
 NEGATIVE_WEGING = ("geen_onderzoek", "lichtere_middelen")
@@ -99,7 +98,9 @@ def _check_beschikking(state: CaseState, besluit: BesluitInstelling) -> None:
         )
 
 
-def _check_schending_covers_betrokkenen(state: CaseState, beoordeling: SchendingBeoordeling) -> None:
+def _check_schending_covers_betrokkenen(
+    state: CaseState, beoordeling: SchendingBeoordeling
+) -> None:
     expected = {b.ref for b in state.betrokkenen.values() if b.in_onderzoek}
     given = set(beoordeling.schending)
     if given != expected:
@@ -160,5 +161,3 @@ def check_schorsing(state: CaseState, req: RecordSchorsing) -> None:
 
 def is_negative_weging(advies: str | None) -> bool:
     return advies in NEGATIVE_WEGING
-
-

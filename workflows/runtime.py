@@ -161,7 +161,9 @@ class CaseRuntime:
         self.watch(task)
         return task
 
-    def task_notification(self, task: TaskState, kind: str, role: str | None = None) -> Notification:
+    def task_notification(
+        self, task: TaskState, kind: str, role: str | None = None
+    ) -> Notification:
         return Notification(
             recipient_role=role or task.role.value,
             recipient_unit=task.unit,
@@ -190,7 +192,7 @@ class CaseRuntime:
             milestone = self._next_milestone(task)
             if milestone is None:
                 await workflow.wait_condition(
-                    lambda: not task.is_open or task.timer_version != version
+                    lambda v=version: not task.is_open or task.timer_version != v  # type: ignore[misc]
                 )
                 continue
             at, kind = milestone
@@ -198,11 +200,11 @@ class CaseRuntime:
             if wait > timedelta(0):
                 try:
                     await workflow.wait_condition(
-                        lambda: not task.is_open or task.timer_version != version,
+                        lambda v=version: not task.is_open or task.timer_version != v,  # type: ignore[misc]
                         timeout=wait,
                     )
                     continue
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             if task.is_open and task.timer_version == version:
                 self._deadline_reached(task, kind)

@@ -25,7 +25,12 @@ UNIT = "CLAS/11LMB"
 
 
 def actor(role: Role, sub: str | None = None, units: list[str] | None = None) -> Actor:
-    return Actor(sub=sub or f"{role.value}-1", name=f"Test {role.value}", roles=[role], units=units or ["CLAS"])
+    return Actor(
+        sub=sub or f"{role.value}-1",
+        name=f"Test {role.value}",
+        roles=[role],
+        units=units or ["CLAS"],
+    )
 
 
 COMMANDANT = actor(Role.commandant, units=["CLAS/11LMB"])
@@ -79,10 +84,14 @@ class CaseDriver:
     async def open_task(self, task_type: TaskType, betrokkene: str | None = None) -> TaskState:
         state = await self.state()
         for task in state.open_tasks():
-            if task.task_type == task_type and (betrokkene is None or task.betrokkene == betrokkene):
+            if task.task_type == task_type and (
+                betrokkene is None or task.betrokkene == betrokkene
+            ):
                 return task
         open_now = [(t.task_type.value, t.betrokkene) for t in state.open_tasks()]
-        raise AssertionError(f"no open {task_type.value} task; open: {open_now}, phase {state.phase}")
+        raise AssertionError(
+            f"no open {task_type.value} task; open: {open_now}, phase {state.phase}"
+        )
 
     async def complete(
         self, task_type: TaskType, by: Actor, payload: dict[str, Any], betrokkene: str | None = None
@@ -101,5 +110,7 @@ class CaseDriver:
 
     async def choose(self, keuze: str, **extra: Any) -> None:
         await self.complete(
-            TaskType.keuze_afhandeling, COMMANDANT, {"keuze": keuze, "motivering": "Zie melding.", **extra}
+            TaskType.keuze_afhandeling,
+            COMMANDANT,
+            {"keuze": keuze, "motivering": "Zie melding.", **extra},
         )

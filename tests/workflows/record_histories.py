@@ -57,7 +57,12 @@ async def extended_and_escalated(env: WorkflowEnvironment) -> list[str]:
     case = await CaseDriver.start(env.client, load_policy(), QUEUE)
     await case.intake()
     task = await case.open_task(TaskType.keuze_afhandeling)
-    request = ExtendTask(actor=COMMANDANT, task_id=task.task_id, new_due_at=task.due_at + timedelta(days=7), reason="r")
+    request = ExtendTask(
+        actor=COMMANDANT,
+        task_id=task.task_id,
+        new_due_at=task.due_at + timedelta(days=7),
+        reason="r",
+    )
     await case.handle.execute_update(CaseWorkflow.extend_task, request)
     await env.sleep(timedelta(days=30))
     return [case.case_id]
@@ -66,7 +71,9 @@ async def extended_and_escalated(env: WorkflowEnvironment) -> list[str]:
 async def withdrawn(env: WorkflowEnvironment) -> list[str]:
     case = await CaseDriver.start(env.client, load_policy(), QUEUE)
     await case.intake()
-    await case.handle.execute_update(CaseWorkflow.withdraw_melding, WithdrawMelding(actor=COID, reason="r"))
+    await case.handle.execute_update(
+        CaseWorkflow.withdraw_melding, WithdrawMelding(actor=COID, reason="r")
+    )
     await case.handle.result()
     return [case.case_id]
 
@@ -77,9 +84,13 @@ async def kmar_with_schorsing(env: WorkflowEnvironment) -> list[str]:
     request = RecordSchorsing(actor=cdt, betrokkene="BTR-1", reason="r")
     await case.handle.execute_update(CaseWorkflow.record_schorsing, request)
     coid = actor(Role.coid_adviseur, units=["KMar"])
-    await case.complete(TaskType.ontvangstbevestiging, coid, {"verzonden_op": "2026-11-30", "kanaal": "post"})
+    await case.complete(
+        TaskType.ontvangstbevestiging, coid, {"verzonden_op": "2026-11-30", "kanaal": "post"}
+    )
     await case.complete(TaskType.intake_contact, coid, {"samenvatting": "s"})
-    await case.complete(TaskType.keuze_afhandeling, cdt, {"keuze": "onderzoek_overwogen", "motivering": "m"})
+    await case.complete(
+        TaskType.keuze_afhandeling, cdt, {"keuze": "onderzoek_overwogen", "motivering": "m"}
+    )
     await case.complete(TaskType.besluit_instelling, cdt, BESCHIKKING)
     return [case.case_id]
 
@@ -87,7 +98,11 @@ async def kmar_with_schorsing(env: WorkflowEnvironment) -> list[str]:
 async def continued_as_new(env: WorkflowEnvironment) -> list[str]:
     case_id = f"ZK-H-{uuid.uuid4().hex[:8]}"
     start = StartCase(
-        case_id=case_id, melding=melding(), registered_by=COMMANDANT, policy=load_policy(), history_event_limit=40
+        case_id=case_id,
+        melding=melding(),
+        registered_by=COMMANDANT,
+        policy=load_policy(),
+        history_event_limit=40,
     )
     await env.client.start_workflow(CaseWorkflow.run, start, id=case_id, task_queue=QUEUE)
     await drive_investigation(CaseDriver(env.client.get_workflow_handle(case_id)))
@@ -107,7 +122,9 @@ SCENARIOS: dict[str, Scenario] = {
 async def save_histories(client: Client, name: str, case_ids: list[str]) -> None:
     """Save every run of each case, following continue-as-new from the first run."""
     for case_id in case_ids:
-        run_id = (await client.get_workflow_handle(case_id).describe()).raw_description.workflow_execution_info.first_run_id
+        run_id = (
+            await client.get_workflow_handle(case_id).describe()
+        ).raw_description.workflow_execution_info.first_run_id
         run = 1
         while run_id:
             history = await client.get_workflow_handle(case_id, run_id=run_id).fetch_history()
@@ -126,7 +143,8 @@ async def main() -> None:
     SQLModel.metadata.create_all(engine)
     for name, scenario in SCENARIOS.items():
         env = await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=str(test_server_path()), data_converter=pydantic_data_converter
+            test_server_existing_path=str(test_server_path()),
+            data_converter=pydantic_data_converter,
         )
         async with env, build_worker(env.client, engine, QUEUE):
             await save_histories(env.client, name, await scenario(env))

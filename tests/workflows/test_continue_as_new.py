@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from sqlmodel import Session
@@ -18,7 +19,11 @@ from workflows.case import CaseWorkflow
 async def test_case_survives_continue_as_new(time_worker, policy, task_queue, engine) -> None:
     case_id = f"ZK-T-{uuid.uuid4().hex[:8]}"
     start = StartCase(
-        case_id=case_id, melding=melding(), registered_by=COMMANDANT, policy=policy, history_event_limit=40
+        case_id=case_id,
+        melding=melding(),
+        registered_by=COMMANDANT,
+        policy=policy,
+        history_event_limit=40,
     )
     handle = await time_worker.client.start_workflow(
         CaseWorkflow.run, start, id=case_id, task_queue=task_queue
@@ -33,6 +38,12 @@ async def test_case_survives_continue_as_new(time_worker, policy, task_queue, en
         case_id, run_id=handle.result_run_id
     ).describe()
     assert first_run.status == WorkflowExecutionStatus.CONTINUED_AS_NEW
-    with Session(engine) as session:
-        chain = verify_chain(session, case_id)
+    # After continue-as-new the new run opens its next task on its own: wait for the store.
+    for _ in range(50):
+        with Session(engine) as session:
+            chain = verify_chain(session, case_id)
+        state = await case.state()
+        if chain.events == state.seq:
+            break
+        await asyncio.sleep(0.1)
     assert chain.ok and chain.events == state.seq

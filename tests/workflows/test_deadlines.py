@@ -36,7 +36,9 @@ def notifications(engine, case_id: str, kind: str) -> list[OutboxNotification]: 
         return list(session.exec(query).all())
 
 
-async def test_reminder_then_escalation_then_second_escalation(time_worker, policy, task_queue, engine) -> None:
+async def test_reminder_then_escalation_then_second_escalation(
+    time_worker, policy, task_queue, engine
+) -> None:
     case, task = await keuze_task(time_worker, policy, task_queue)
     assert task.basis == "assumed"
     assert task.reminder_at == task.opened_at + (task.due_at - task.opened_at) * 0.75
@@ -44,12 +46,16 @@ async def test_reminder_then_escalation_then_second_escalation(time_worker, poli
     await sleep_until(time_worker, task.reminder_at)
     task = await case.open_task(TaskType.keuze_afhandeling)
     assert task.reminded and task.escalation_level == 0
-    assert [n.recipient_role for n in notifications(engine, case.case_id, "herinnering")] == ["commandant"]
+    assert [n.recipient_role for n in notifications(engine, case.case_id, "herinnering")] == [
+        "commandant"
+    ]
 
     await sleep_until(time_worker, task.due_at)
     task = await case.open_task(TaskType.keuze_afhandeling)
     assert task.escalation_level == 1 and task.is_open  # overdue stays open, never fails the case
-    assert [n.recipient_role for n in notifications(engine, case.case_id, "escalatie")] == ["hogere_commandant"]
+    assert [n.recipient_role for n in notifications(engine, case.case_id, "escalatie")] == [
+        "hogere_commandant"
+    ]
 
     await sleep_until(time_worker, policy.second_escalation_at(task.due_at))
     task = await case.open_task(TaskType.keuze_afhandeling)
@@ -68,7 +74,12 @@ async def test_extension_moves_the_timer(time_worker, policy, task_queue, engine
     new_due = task.due_at + timedelta(days=14)
     await case.handle.execute_update(
         CaseWorkflow.extend_task,
-        ExtendTask(actor=COMMANDANT, task_id=task.task_id, new_due_at=new_due, reason="Meer informatie nodig."),
+        ExtendTask(
+            actor=COMMANDANT,
+            task_id=task.task_id,
+            new_due_at=new_due,
+            reason="Meer informatie nodig.",
+        ),
     )
     await sleep_until(time_worker, task.due_at)  # the old deadline passes quietly
     moved = await case.open_task(TaskType.keuze_afhandeling)
@@ -84,7 +95,9 @@ async def test_extension_moves_the_timer(time_worker, policy, task_queue, engine
     assert events.index("termijn_verlengd") < events.index("escalatie")
 
 
-async def test_bezwaartermijn_of_six_weeks_simply_ends(time_worker, policy, task_queue, engine) -> None:
+async def test_bezwaartermijn_of_six_weeks_simply_ends(
+    time_worker, policy, task_queue, engine
+) -> None:
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
     await case.intake()
     await case.choose("lijn")
@@ -111,9 +124,12 @@ async def test_unextendable_term_cannot_be_extended(time_worker, policy, task_qu
     with pytest.raises(WorkflowUpdateFailedError) as info:
         await case.handle.execute_update(
             CaseWorkflow.extend_task,
-            ExtendTask(actor=COMMANDANT, task_id=task.task_id, new_due_at=task.due_at + timedelta(days=3), reason="r"),
+            ExtendTask(
+                actor=COMMANDANT,
+                task_id=task.task_id,
+                new_due_at=task.due_at + timedelta(days=3),
+                reason="r",
+            ),
         )
     assert info.value.cause.type == "conflict"  # type: ignore[union-attr]
     assert "cannot be extended" in str(info.value.cause)
-
-

@@ -11,8 +11,8 @@ from temporalio.worker import Worker
 from activities.record import StoreActivities
 from domain.transition import Transition
 from sg989.worker import workflow_runner
-from store.models import AuditEvent, Task
 from store.audit import verify_chain
+from store.models import AuditEvent, Task
 from tests.workflows.driver import CaseDriver
 from workflows.case import CaseWorkflow
 

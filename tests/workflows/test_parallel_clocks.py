@@ -25,7 +25,9 @@ async def test_feedback_to_melder_runs_three_months_after_ontvangstbevestiging(
     await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "Melder geïnformeerd."})
 
 
-async def test_schorsing_review_reopens_while_the_schorsing_stands(time_worker, policy, task_queue) -> None:
+async def test_schorsing_review_reopens_while_the_schorsing_stands(
+    time_worker, policy, task_queue
+) -> None:
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
     await case.handle.execute_update(
         CaseWorkflow.record_schorsing,
@@ -33,10 +35,14 @@ async def test_schorsing_review_reopens_while_the_schorsing_stands(time_worker, 
     )
     review = await case.open_task(TaskType.schorsing_review)
     assert review.basis == "AMAR/BARD" and review.betrokkene == "BTR-1"
-    await case.complete(TaskType.schorsing_review, COMMANDANT, {"besluit": "handhaven", "motivering": "m"})
+    await case.complete(
+        TaskType.schorsing_review, COMMANDANT, {"besluit": "handhaven", "motivering": "m"}
+    )
     second = await case.open_task(TaskType.schorsing_review)
     assert second.task_id != review.task_id  # never open-ended: a new review term
-    await case.complete(TaskType.schorsing_review, COMMANDANT, {"besluit": "opheffen", "motivering": "m"})
+    await case.complete(
+        TaskType.schorsing_review, COMMANDANT, {"besluit": "opheffen", "motivering": "m"}
+    )
     state = await case.state()
     assert not state.betrokkenen["BTR-1"].geschorst
     assert not [t for t in state.open_tasks() if t.task_type == TaskType.schorsing_review]

@@ -33,13 +33,17 @@ async def drive_investigation(case: CaseDriver) -> None:
     await case.complete(TaskType.review_beschikking, JURIST, {"akkoord": True})
     rapport = {"document_ref": "DOC-1", "samenvatting": "Bevindingen."}
     await case.complete(TaskType.concept_rapport, ONDERZOEKER, rapport)
-    await case.complete(TaskType.zienswijze_concept, ONDERZOEKER, {"ontvangen": True, "samenvatting": "x"})
+    await case.complete(
+        TaskType.zienswijze_concept, ONDERZOEKER, {"ontvangen": True, "samenvatting": "x"}
+    )
     await case.complete(TaskType.eindrapport, ONDERZOEKER, rapport)
 
 
 async def finish_afdoening(case: CaseDriver, maatregelen: list[str]) -> None:
     await case.complete(
-        TaskType.besluit_afdoening, COMMANDANT, {"maatregelen": maatregelen, "motivering": "Besluit."}
+        TaskType.besluit_afdoening,
+        COMMANDANT,
+        {"maatregelen": maatregelen, "motivering": "Besluit."},
     )
     await case.complete(
         TaskType.nazorg_afspraak,
@@ -48,13 +52,19 @@ async def finish_afdoening(case: CaseDriver, maatregelen: list[str]) -> None:
     )
 
 
-async def test_full_path_with_investigation_and_hac(time_worker, policy, task_queue, engine) -> None:
+async def test_full_path_with_investigation_and_hac(
+    time_worker, policy, task_queue, engine
+) -> None:
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
     await drive_investigation(case)
     await case.complete(
-        TaskType.schending_beoordeling, COMMANDANT, {"schending": {"BTR-1": True}, "motivering": "Vastgesteld."}
+        TaskType.schending_beoordeling,
+        COMMANDANT,
+        {"schending": {"BTR-1": True}, "motivering": "Vastgesteld."},
     )
-    await case.complete(TaskType.voornemen, JURIST, {"maatregelen": ["ontslag"], "motivering": "Ernstig."})
+    await case.complete(
+        TaskType.voornemen, JURIST, {"maatregelen": ["ontslag"], "motivering": "Ernstig."}
+    )
     await case.complete(TaskType.zienswijze_voornemen, JURIST, {"ontvangen": False})
     await case.complete(TaskType.hac_advies, HAC, {"advies": "Ontslag is evenredig."})
     await finish_afdoening(case, ["ontslag"])
@@ -72,11 +82,15 @@ async def test_full_path_with_investigation_and_hac(time_worker, policy, task_qu
         assert row is not None and row.phase == Phase.gesloten and row.schending_vastgesteld
         measures = session.exec(select(MeasureDecision.measure)).all()
         assert measures == ["ontslag"]
-        events = session.exec(select(AuditEvent.event_type).where(AuditEvent.case_id == case.case_id)).all()
+        events = session.exec(
+            select(AuditEvent.event_type).where(AuditEvent.case_id == case.case_id)
+        ).all()
         assert events[0] == "melding_geregistreerd" and events[-1] == "zaak_gesloten"
 
 
-async def test_afdoen_in_de_lijn_skips_weging_and_investigation(time_worker, policy, task_queue) -> None:
+async def test_afdoen_in_de_lijn_skips_weging_and_investigation(
+    time_worker, policy, task_queue
+) -> None:
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
     await case.intake()
     await case.choose("lijn")
@@ -93,13 +107,17 @@ async def test_negative_weging_leads_to_afdoening_without_investigation(
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
     await case.intake()
     await case.choose("onderzoek_overwogen")
-    await case.complete(TaskType.weging, COID, {"advies": "lichtere_middelen", "motivering": "Gesprek volstaat."})
+    await case.complete(
+        TaskType.weging, COID, {"advies": "lichtere_middelen", "motivering": "Gesprek volstaat."}
+    )
     state = await case.state()
     assert state.phase == Phase.afdoening and state.weging == "lichtere_middelen"
     assert not any(t.task_type == TaskType.besluit_instelling for t in state.tasks.values())
 
 
-async def test_klacht_route_closes_case_with_reference(time_worker, policy, task_queue, engine) -> None:
+async def test_klacht_route_closes_case_with_reference(
+    time_worker, policy, task_queue, engine
+) -> None:
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
     await case.intake()
     await case.choose("klacht", klacht_referentie="COG-2026-17")
@@ -108,22 +126,32 @@ async def test_klacht_route_closes_case_with_reference(time_worker, policy, task
     assert final.close_reason == "Zie melding."
     with Session(engine) as session:
         row = session.get(Case, case.case_id)
-        assert row is not None and row.status == "gesloten" and row.klacht_referentie == "COG-2026-17"
+        assert (
+            row is not None and row.status == "gesloten" and row.klacht_referentie == "COG-2026-17"
+        )
 
 
-async def test_investigation_without_schending_ends_in_afdoening(time_worker, policy, task_queue) -> None:
+async def test_investigation_without_schending_ends_in_afdoening(
+    time_worker, policy, task_queue
+) -> None:
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
     await drive_investigation(case)
     await case.complete(
-        TaskType.schending_beoordeling, COMMANDANT, {"schending": {"BTR-1": False}, "motivering": "Niet bewezen."}
+        TaskType.schending_beoordeling,
+        COMMANDANT,
+        {"schending": {"BTR-1": False}, "motivering": "Niet bewezen."},
     )
     state = await case.state()
     assert state.phase == Phase.afdoening and state.betrokkenen["BTR-1"].schending is False
     assert state.onderzoek_started_at and state.onderzoek_ended_at
 
 
-async def test_several_betrokkenen_each_get_their_own_measures(time_worker, policy, task_queue, engine) -> None:
-    case = await CaseDriver.start(time_worker.client, policy, task_queue, betrokkenen=["BTR-1", "BTR-2"])
+async def test_several_betrokkenen_each_get_their_own_measures(
+    time_worker, policy, task_queue, engine
+) -> None:
+    case = await CaseDriver.start(
+        time_worker.client, policy, task_queue, betrokkenen=["BTR-1", "BTR-2"]
+    )
     await case.intake()
     await case.choose("lijn")
     await case.complete(
@@ -133,14 +161,21 @@ async def test_several_betrokkenen_each_get_their_own_measures(time_worker, poli
         betrokkene="BTR-1",
     )
     await case.complete(
-        TaskType.besluit_afdoening, COMMANDANT, {"maatregelen": ["geen_maatregel"], "motivering": "m"}, betrokkene="BTR-2"
+        TaskType.besluit_afdoening,
+        COMMANDANT,
+        {"maatregelen": ["geen_maatregel"], "motivering": "m"},
+        betrokkene="BTR-2",
     )
     state = await case.state()
     assert state.betrokkenen["BTR-1"].maatregelen == ["ambtsbericht", "leerafspraak"]
     assert state.betrokkenen["BTR-2"].maatregelen == ["geen_maatregel"]
     with Session(engine) as session:
         rows = session.exec(select(MeasureDecision.betrokkene_ref, MeasureDecision.measure)).all()
-    assert sorted(rows) == [("BTR-1", "ambtsbericht"), ("BTR-1", "leerafspraak"), ("BTR-2", "geen_maatregel")]
+    assert sorted(rows) == [
+        ("BTR-1", "ambtsbericht"),
+        ("BTR-1", "leerafspraak"),
+        ("BTR-2", "geen_maatregel"),
+    ]
 
 
 async def test_bezwaar_within_term_gets_a_beslissing(time_worker, policy, task_queue) -> None:
@@ -150,13 +185,17 @@ async def test_bezwaar_within_term_gets_a_beslissing(time_worker, policy, task_q
     await finish_afdoening(case, ["berisping"])
     await case.complete(TaskType.bezwaartermijn, JURIST, {"ontvangen_op": "2026-12-01"})
     await case.complete(
-        TaskType.beslissing_op_bezwaar, JURIST, {"uitkomst": "ongegrond", "motivering": "Besluit blijft."}
+        TaskType.beslissing_op_bezwaar,
+        JURIST,
+        {"uitkomst": "ongegrond", "motivering": "Besluit blijft."},
     )
     state = await case.state()
     assert state.betrokkenen["BTR-1"].bezwaar == "ongegrond" and state.phase == Phase.nazorg
 
 
-async def test_withdrawal_closes_the_case_in_any_open_phase(time_worker, policy, task_queue) -> None:
+async def test_withdrawal_closes_the_case_in_any_open_phase(
+    time_worker, policy, task_queue
+) -> None:
     from domain.case import WithdrawMelding
     from workflows.case import CaseWorkflow
 
@@ -171,14 +210,18 @@ async def test_withdrawal_closes_the_case_in_any_open_phase(time_worker, policy,
     assert all(t.status in ("done", "cancelled") for t in final.tasks.values())
 
 
-async def test_reassignment_moves_the_task_and_records_why(time_worker, policy, task_queue, engine) -> None:
+async def test_reassignment_moves_the_task_and_records_why(
+    time_worker, policy, task_queue, engine
+) -> None:
     from domain.case import ReassignTask
     from workflows.case import CaseWorkflow
 
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
     await drive_investigation(case)
     await case.complete(
-        TaskType.schending_beoordeling, COMMANDANT, {"schending": {"BTR-1": True}, "motivering": "m"}
+        TaskType.schending_beoordeling,
+        COMMANDANT,
+        {"schending": {"BTR-1": True}, "motivering": "m"},
     )
     task = await case.open_task(TaskType.voornemen)
     await case.handle.execute_update(
@@ -194,16 +237,22 @@ async def test_reassignment_moves_the_task_and_records_why(time_worker, policy, 
 
 
 async def test_kmar_case_has_no_weging_and_juhra_reviews(time_worker, policy, task_queue) -> None:
-    from tests.workflows.driver import actor
     from domain.roles import Role
+    from tests.workflows.driver import actor
 
     kmar_cdt = actor(Role.commandant, units=["KMar"])
     kmar_coid = actor(Role.coid_adviseur, units=["KMar"])
     juhra = actor(Role.jurist, units=["KMar"])
-    case = await CaseDriver.start(time_worker.client, policy, task_queue, unit="KMar/BRIGADE-SCHIPHOL")
-    await case.complete(TaskType.ontvangstbevestiging, kmar_coid, {"verzonden_op": "2026-11-30", "kanaal": "post"})
+    case = await CaseDriver.start(
+        time_worker.client, policy, task_queue, unit="KMar/BRIGADE-SCHIPHOL"
+    )
+    await case.complete(
+        TaskType.ontvangstbevestiging, kmar_coid, {"verzonden_op": "2026-11-30", "kanaal": "post"}
+    )
     await case.complete(TaskType.intake_contact, kmar_coid, {"samenvatting": "s"})
-    await case.complete(TaskType.keuze_afhandeling, kmar_cdt, {"keuze": "onderzoek_overwogen", "motivering": "m"})
+    await case.complete(
+        TaskType.keuze_afhandeling, kmar_cdt, {"keuze": "onderzoek_overwogen", "motivering": "m"}
+    )
     state = await case.state()
     assert state.variant == "kmar" and state.phase == Phase.instelling
     assert not any(t.task_type == TaskType.weging for t in state.tasks.values())

@@ -25,7 +25,9 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
 def load(path: Path) -> WorkflowHistory:
-    workflow_id = json.loads(path.read_text())["events"][0]["workflowExecutionStartedEventAttributes"]
+    workflow_id = json.loads(path.read_text())["events"][0][
+        "workflowExecutionStartedEventAttributes"
+    ]
     return WorkflowHistory.from_json(workflow_id.get("workflowId", path.stem), path.read_text())
 
 
@@ -63,5 +65,7 @@ class ReorderedCaseWorkflow(CaseWorkflow):
 async def test_replay_catches_an_incompatible_change() -> None:
     path = next(p for p in HISTORIES if p.stem == "withdrawn")
     # Defined in a test module, so it runs unsandboxed; the check is the same.
-    result = await replayer(ReorderedCaseWorkflow, sandboxed=False).replay_workflow(load(path), raise_on_replay_failure=False)
+    result = await replayer(ReorderedCaseWorkflow, sandboxed=False).replay_workflow(
+        load(path), raise_on_replay_failure=False
+    )
     assert result.replay_failure is not None
