@@ -39,9 +39,14 @@ def _validated(check: Callable[[], None]) -> None:
 
 @workflow.defn(name="CaseWorkflow")
 class CaseWorkflow(Lifecycle):
+    @workflow.init
+    def __init__(self, start: StartCase) -> None:
+        # State exists before run(): an Update may arrive in the very first workflow task.
+        super().__init__()
+        self.s = start.resume or self._new_state(start)
+
     @workflow.run
     async def run(self, start: StartCase) -> CaseState:
-        self.s = start.resume or self._new_state(start)
         projector = asyncio.create_task(self.project_forever())
         if start.resume is None:
             self._register()

@@ -119,3 +119,30 @@ async def test_closed_case_refuses_every_change(case: CaseDriver) -> None:
             CaseWorkflow.record_schorsing,
             RecordSchorsing(actor=COMMANDANT, betrokkene="BTR-1", reason="r"),
         )
+
+
+async def test_update_in_the_first_workflow_task_is_validated(
+    dev_worker, policy, task_queue
+) -> None:
+    """Update-with-start delivers the update before run() ever executes."""
+    from temporalio.client import WithStartWorkflowOperation
+    from temporalio.common import WorkflowIDConflictPolicy
+
+    from domain.case import StartCase
+    from tests.workflows.driver import melding
+
+    case_id = f"ZK-T-first-{task_queue}"
+    start = WithStartWorkflowOperation(
+        CaseWorkflow.run,
+        StartCase(case_id=case_id, melding=melding(), registered_by=COMMANDANT, policy=policy),
+        id=case_id,
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+    )
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await dev_worker.client.execute_update_with_start_workflow(
+            CaseWorkflow.withdraw_melding,
+            WithdrawMelding(actor=actor(Role.onderzoeker), reason="r"),
+            start_workflow_operation=start,
+        )
+    assert info.value.cause.type == "forbidden"  # type: ignore[union-attr]
