@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import Session, select
 
 from domain.phases import Phase, TaskType
@@ -262,3 +264,24 @@ async def test_kmar_case_has_no_weging_and_juhra_reviews(time_worker, policy, ta
     await case.complete(TaskType.review_beschikking, juhra, {"akkoord": True})
     concept = await case.open_task(TaskType.concept_rapport)
     assert concept.label.endswith("(Sectie Interne Onderzoeken)") and concept.assignees == ["ond-1"]
+
+
+async def test_jurist_sends_beschikking_back_and_commandant_revises(
+    time_worker, policy, task_queue
+) -> None:
+    case = await CaseDriver.start(time_worker.client, policy, task_queue)
+    await case.intake()
+    await case.choose("onderzoek_overwogen")
+    await case.complete(TaskType.weging, COID, {"advies": "onderzoek", "motivering": "Concreet."})
+    await case.complete(TaskType.besluit_instelling, COMMANDANT, BESCHIKKING)
+    await case.complete(
+        TaskType.review_beschikking, JURIST, {"akkoord": False, "opmerkingen": "Opdracht te ruim."}
+    )
+    revised = await case.open_task(
+        TaskType.besluit_instelling
+    )  # a new task, back to the commandant
+    assert (await case.state()).phase == Phase.instelling
+    await case.complete(TaskType.besluit_instelling, COMMANDANT, BESCHIKKING | {"termijn_weken": 8})
+    await case.complete(TaskType.review_beschikking, JURIST, {"akkoord": True})
+    concept = await case.open_task(TaskType.concept_rapport)
+    assert concept.due_at - concept.opened_at == timedelta(weeks=8)
