@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         WithdrawMelding,
     )
     from domain.errors import CaseRuleViolation
+    from domain.payloads import parse_payload
     from domain.phases import Phase, TaskType
     from domain.roles import is_kmar
     from workflows import rules
@@ -135,7 +136,8 @@ class CaseWorkflow(Lifecycle):
         task.status = "done"
         task.completed_at = workflow.now()
         task.completed_by = req.actor.sub
-        task.payload = req.payload
+        # The validated payload with its defaults: the lifecycle reads fields the caller may omit.
+        task.payload = parse_payload(task.task_type, req.payload).model_dump(mode="json")
         task.timer_version += 1
         on_time = task.completed_at <= task.due_at
         self.emit(
@@ -146,7 +148,7 @@ class CaseWorkflow(Lifecycle):
                 "task_type": task.task_type.value,
                 "betrokkene": task.betrokkene,
                 "op_tijd": on_time,
-                "besluit": req.payload,
+                "besluit": task.payload,
             },
         )
         if task.task_type == TaskType.schorsing_review:

@@ -277,11 +277,14 @@ async def test_jurist_sends_beschikking_back_and_commandant_revises(
     await case.complete(
         TaskType.review_beschikking, JURIST, {"akkoord": False, "opmerkingen": "Opdracht te ruim."}
     )
-    revised = await case.open_task(
-        TaskType.besluit_instelling
-    )  # a new task, back to the commandant
+    first = next(
+        t for t in (await case.state()).tasks.values() if t.task_type == TaskType.besluit_instelling
+    )
+    revised = await case.open_task(TaskType.besluit_instelling)
+    assert revised.task_id != first.task_id  # a new task, back to the commandant
     assert (await case.state()).phase == Phase.instelling
-    await case.complete(TaskType.besluit_instelling, COMMANDANT, BESCHIKKING | {"termijn_weken": 8})
+    revision = {k: v for k, v in BESCHIKKING.items() if k != "termijn_weken"}  # default: 12 weeks
+    await case.complete(TaskType.besluit_instelling, COMMANDANT, revision)
     await case.complete(TaskType.review_beschikking, JURIST, {"akkoord": True})
     concept = await case.open_task(TaskType.concept_rapport)
-    assert concept.due_at - concept.opened_at == timedelta(weeks=8)
+    assert concept.due_at - concept.opened_at == timedelta(weeks=12)
