@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from datetime import timedelta
 
 import structlog
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from api.problems import Problem
@@ -21,9 +22,11 @@ from domain.roles import Role, unit_in_scope
 from sg989.cases import reserve_case_number, start_case
 from store.db import session_scope
 from store.models import Case, CaseRegistration
+from workflows.case import CaseWorkflow
 
 REGISTRARS = [Role.commandant, Role.coid_adviseur]
 STORE_WAIT_SECONDS = 10.0
+QUERY_TIMEOUT = timedelta(seconds=5)
 
 
 def request_fingerprint(melding: MeldingIn) -> str:
@@ -67,14 +70,22 @@ def _forget(engine: Engine, case_id: str) -> None:
             session.delete(reg)
 
 
-async def _until_stored(engine: Engine, case_id: str) -> None:
-    """Wait briefly for the first projection so that a read right after the write finds the case."""
-    deadline = asyncio.get_running_loop().time() + STORE_WAIT_SECONDS
-    while asyncio.get_running_loop().time() < deadline:
+async def _until_stored(engine: Engine, handle: WorkflowHandle) -> None:
+    """Wait until the store shows what the workflow decided on its first run (the case and its
+    first tasks), so that a read right after registration finds them."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STORE_WAIT_SECONDS
+    try:
+        state = await handle.query(CaseWorkflow.state, rpc_timeout=QUERY_TIMEOUT)
+        decided = state.seq
+    except (RPCError, WorkflowQueryFailedError):
+        decided = 1  # not queryable yet (no worker): the case row is the most we can wait for
+    while loop.time() < deadline:
         with Session(engine) as session:
-            if session.get(Case, case_id) is not None:
+            case = session.get(Case, handle.id)
+            if case is not None and case.last_seq >= decided:
                 return
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.05)
 
 
 async def register_melding(
@@ -105,7 +116,7 @@ async def register_melding(
     structlog.contextvars.bind_contextvars(case_id=case_id)
     actor = user.model_copy(update={"acting_role": held[0]})
     try:
-        await start_case(
+        handle = await start_case(
             client,
             case_id=case_id,
             melding=Melding(**melding.model_dump(mode="json")),
@@ -120,6 +131,6 @@ async def register_melding(
             detail = f"the workflow engine (Temporal) cannot start the case: {exc.message}"
             raise Problem(503, detail) from None
         raise
-    await _until_stored(engine, case_id)
+    await _until_stored(engine, handle)
     structlog.get_logger("api").info("melding_registered", created=created)
     return CaseCreated(case_id=case_id, created=created)

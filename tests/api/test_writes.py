@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import structlog
 from sqlmodel import Session, select
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -197,3 +198,27 @@ async def test_a_melding_whose_workflow_cannot_start_leaves_no_trace(
     with Session(engine) as session:
         mine = select(CaseRegistration).where(CaseRegistration.requested_by == "cdt-1")
         assert session.exec(mine).all() == [] and session.exec(select(Case)).all() == []
+
+
+async def test_log_lines_of_a_request_carry_its_id_and_case_number(api, headers) -> None:
+    users = Users(api, headers)
+    case_id = await users.register()
+    task = await users.task("coid_adviseur", case_id, "intake_contact")
+    lines: list[dict] = []
+
+    def keep(_logger, _name, event: dict) -> dict:
+        lines.append(dict(event))
+        raise structlog.DropEvent
+
+    structlog.configure(processors=[structlog.contextvars.merge_contextvars, keep])
+    try:
+        await api.post(
+            f"/tasks/{task['task_id']}/complete",
+            json={"samenvatting": "Gesproken."},
+            headers={**headers("coid_adviseur"), "X-Request-ID": "req-7"},
+        )
+    finally:
+        structlog.reset_defaults()
+    mine = [line for line in lines if line.get("request_id") == "req-7"]
+    assert {line["event"] for line in mine} >= {"case_updated", "request"}
+    assert all(line["case_id"] == case_id for line in mine)
