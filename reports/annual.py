@@ -33,7 +33,7 @@ PERIOD_COLUMNS = {
 
 
 def registration_period(case: CaseFact) -> str:
-    """Which column of figure 5 a melding counts in (rule documented in README.md, section Reports)."""
+    """Which column of figure 5 a melding counts in (rule documented in README (Reports))."""
     assert case.registered_at is not None
     if case.registered_at.date() < CUTOVER:
         return "mvv_bps" if case.imported and case.import_source in LEGACY_SYSTEMS else "anders"

@@ -1,4 +1,4 @@
-"""The CSV schema of a legacy registration file: one row per betrokkene-measure (README.md, section Reports).
+"""CSV schema of a legacy registration file: a row per betrokkene-measure (README, Reports).
 
 Parsing collects every error of every line; nothing here touches the database.
 """

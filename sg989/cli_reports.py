@@ -56,7 +56,7 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def import_cmd(
-    file: Annotated[Path, typer.Argument(help="CSV file in the schema of README.md, section Reports")],
+    file: Annotated[Path, typer.Argument(help="CSV file in the schema of README (Reports)")],
     imported_by: Annotated[str | None, typer.Option(help="who imports (default: OS user)")] = None,
 ) -> None:
     """Import closed cases from a legacy registration (MVV/PSMV, COID-register, BPS)."""
