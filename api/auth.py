@@ -26,6 +26,10 @@ class AuthError(Exception):
         self.reason = reason
 
 
+class AuthUnavailable(Exception):
+    """The identity provider's keys cannot be fetched: nobody can be verified just now (503)."""
+
+
 def signing_key_path(settings: Settings) -> Path:
     return settings.local_signing_key_file or settings.data_dir / "jwt-signing-key.pem"
 
@@ -58,6 +62,10 @@ def _verification_key(settings: Settings, token: str) -> Any:
     if settings.jwks_url:
         try:
             return _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token).key
+        except jwt.PyJWKClientConnectionError as exc:
+            raise AuthUnavailable(
+                f"the identity provider's keys cannot be fetched: {exc}"
+            ) from None
         except jwt.PyJWKClientError as exc:
             raise AuthError(f"no key in the JWKS verifies this token: {exc}") from None
     return local_private_key(settings).public_key()

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client
 
-from api.auth import AuthError, actor_from_token, bearer_token
+from api.auth import AuthError, AuthUnavailable, actor_from_token, bearer_token
 from api.problems import Problem
 from domain.case import Actor
 from domain.roles import Role
@@ -56,6 +56,8 @@ def get_current_user(
         return actor_from_token(settings, bearer_token(request.headers.get("authorization")))
     except AuthError as exc:
         raise Problem(401, exc.reason) from None
+    except AuthUnavailable as exc:
+        raise Problem(503, str(exc)) from None
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

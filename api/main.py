@@ -81,3 +81,8 @@ def build_server(app: FastAPI, settings: Settings) -> uvicorn.Server:
 
 def docs_url(settings: Settings) -> str:
     return f"http://{settings.api_host}:{settings.api_port}/docs"
+
+
+def app_factory() -> FastAPI:
+    """For `uvicorn --factory api.main:app_factory`: settings from SG989_* variables."""
+    return create_app()
