@@ -7,56 +7,20 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from domain.phases import TaskType
 from reports.annual import annual_report
 from reports.facts import load_facts
 from store.db import as_utc
 from store.models import Case
-from tests.workflows.driver import COID, COMMANDANT, HAC, JURIST, ONDERZOEKER, CaseDriver
-
-BESCHIKKING = {
-    "besluit": "instellen",
-    "onderzoeksopdracht": "Onderzoek naar de feiten rond de melding.",
-    "onderzoekers": ["ond-1"],
-    "termijn_weken": 12,
-    "betrokkenen": ["BTR-1"],
-}
-RAPPORT = {"document_ref": "DOC-1", "samenvatting": "Bevindingen."}
-
-
-async def drive_to_afdoening(case: CaseDriver) -> None:
-    await case.intake()
-    await case.choose("onderzoek_overwogen")
-    await case.complete(TaskType.weging, COID, {"advies": "onderzoek", "motivering": "Concreet."})
-    await case.complete(TaskType.besluit_instelling, COMMANDANT, BESCHIKKING)
-    await case.complete(TaskType.review_beschikking, JURIST, {"akkoord": True})
-    await case.complete(TaskType.concept_rapport, ONDERZOEKER, RAPPORT)
-    await case.complete(
-        TaskType.zienswijze_concept, ONDERZOEKER, {"ontvangen": True, "samenvatting": "x"}
-    )
-    await case.complete(TaskType.eindrapport, ONDERZOEKER, RAPPORT)
-    await case.complete(
-        TaskType.schending_beoordeling,
-        COMMANDANT,
-        {"schending": {"BTR-1": True}, "motivering": "Vastgesteld."},
-    )
-    await case.complete(
-        TaskType.voornemen, JURIST, {"maatregelen": ["ontslag"], "motivering": "Ernstig."}
-    )
-    await case.complete(TaskType.zienswijze_voornemen, JURIST, {"ontvangen": False})
-    await case.complete(TaskType.hac_advies, HAC, {"advies": "Ontslag is evenredig."})
-    await case.complete(
-        TaskType.besluit_afdoening,
-        COMMANDANT,
-        {"maatregelen": ["ontslag"], "motivering": "Besluit."},
-    )
+from tests.workflows.driver import CaseDriver
+from tests.workflows.test_paths import drive_to_afdoening, finish_afdoening
 
 
 async def test_live_case_counts_in_the_annual_report(
     time_worker, policy, task_queue, engine: Engine
 ) -> None:
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
-    await drive_to_afdoening(case)
+    await drive_to_afdoening(case, ["ontslag"])
+    await finish_afdoening(case, ["ontslag"])
     with Session(engine) as session:
         row = session.get(Case, case.case_id)
         assert row is not None and not row.imported

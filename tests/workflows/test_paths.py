@@ -41,6 +41,19 @@ async def drive_investigation(case: CaseDriver) -> None:
     await case.complete(TaskType.eindrapport, ONDERZOEKER, rapport)
 
 
+async def drive_to_afdoening(case: CaseDriver, maatregelen: list[str]) -> None:
+    """Investigation, schending established, voornemen, zienswijze and HAC advice."""
+    await drive_investigation(case)
+    await case.complete(
+        TaskType.schending_beoordeling,
+        COMMANDANT,
+        {"schending": {"BTR-1": True}, "motivering": "Vastgesteld."},
+    )
+    await case.complete(TaskType.voornemen, JURIST, {"maatregelen": maatregelen, "motivering": "m"})
+    await case.complete(TaskType.zienswijze_voornemen, JURIST, {"ontvangen": False})
+    await case.complete(TaskType.hac_advies, HAC, {"advies": "De maatregel is evenredig."})
+
+
 async def finish_afdoening(case: CaseDriver, maatregelen: list[str]) -> None:
     await case.complete(
         TaskType.besluit_afdoening,
@@ -58,17 +71,7 @@ async def test_full_path_with_investigation_and_hac(
     time_worker, policy, task_queue, engine
 ) -> None:
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
-    await drive_investigation(case)
-    await case.complete(
-        TaskType.schending_beoordeling,
-        COMMANDANT,
-        {"schending": {"BTR-1": True}, "motivering": "Vastgesteld."},
-    )
-    await case.complete(
-        TaskType.voornemen, JURIST, {"maatregelen": ["ontslag"], "motivering": "Ernstig."}
-    )
-    await case.complete(TaskType.zienswijze_voornemen, JURIST, {"ontvangen": False})
-    await case.complete(TaskType.hac_advies, HAC, {"advies": "Ontslag is evenredig."})
+    await drive_to_afdoening(case, ["ontslag"])
     await finish_afdoening(case, ["ontslag"])
     await time_worker.sleep(60 * 60 * 24 * 43)  # bezwaartermijn ends without bezwaar
     for _ in range(2):
