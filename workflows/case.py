@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
         ReassignTask,
         RecordSchorsing,
         StartCase,
+        TaskState,
         UpdateResult,
         WithdrawMelding,
     )
@@ -127,6 +128,10 @@ class CaseWorkflow(Lifecycle):
     @workflow.query
     def state(self) -> CaseState:
         return self.s
+
+    @workflow.query
+    def open_tasks(self) -> list[TaskState]:
+        return sorted(self.s.open_tasks(), key=lambda task: task.due_at)
 
     # -- updates ---------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from tests.workflows.driver import (
     ONDERZOEKER,
     CaseDriver,
 )
+from workflows.case import CaseWorkflow
 
 BESCHIKKING = {
     "besluit": "instellen",
@@ -102,6 +103,11 @@ async def test_afdoen_in_de_lijn_skips_weging_and_investigation(
     state = await case.state()
     assert state.phase == Phase.afdoening
     assert not any(t.task_type == TaskType.weging for t in state.tasks.values())
+    inbox = await case.handle.query(CaseWorkflow.open_tasks)
+    assert [t.task_type for t in inbox] == [
+        TaskType.besluit_afdoening,
+        TaskType.terugkoppeling_melder,
+    ]
     await finish_afdoening(case, ["in_de_lijn_afgedaan"])
     assert (await case.state()).phase == Phase.bezwaar
 
