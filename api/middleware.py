@@ -28,6 +28,9 @@ def install_request_context(app: FastAPI) -> None:
             structlog.contextvars.bind_contextvars(case_id=found.group(1))
         started = time.perf_counter()
         response = await call_next(request)
+        created = CASE_IN_PATH.search(response.headers.get("location", ""))
+        if created and not found:  # a new case: its number is known only after the request
+            structlog.contextvars.bind_contextvars(case_id=created.group(1))
         log.info(
             "request",
             method=request.method,

@@ -70,7 +70,10 @@ async def _problem(_: Request, exc: Exception) -> JSONResponse:
 
 async def _validation(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = field_errors(list(exc.errors()))
+    raw = list(exc.errors())
+    if any(err.get("type") == "json_invalid" for err in raw):
+        return problem_response(400, "the body is not valid JSON", errors=field_errors(raw))
+    errors = field_errors(raw)
     fields = ", ".join(e["field"] for e in errors)
     return problem_response(422, f"the request does not validate: {fields}", errors=errors)
 

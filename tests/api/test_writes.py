@@ -217,8 +217,24 @@ async def test_log_lines_of_a_request_carry_its_id_and_case_number(api, headers)
             json={"samenvatting": "Gesproken."},
             headers={**headers("coid_adviseur"), "X-Request-ID": "req-7"},
         )
+        created = await api.post(
+            "/cases", json=MELDING, headers={**headers("commandant"), "X-Request-ID": "req-8"}
+        )
     finally:
         structlog.reset_defaults()
     mine = [line for line in lines if line.get("request_id") == "req-7"]
     assert {line["event"] for line in mine} >= {"case_updated", "request"}
     assert all(line["case_id"] == case_id for line in mine)
+    registration = [line for line in lines if line.get("request_id") == "req-8"]
+    assert {line["event"] for line in registration} >= {"melding_registered", "request"}
+    assert {line["case_id"] for line in registration} == {created.json()["case_id"]}
+
+
+async def test_a_body_that_is_not_json_is_400(api, headers) -> None:
+    response = await api.post(
+        "/cases",
+        content=b"{not json",
+        headers={**headers("commandant"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "the body is not valid JSON"
