@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from store.db import session_scope
+from store.models import Task
 from tests.api.helpers import Users
 
 
@@ -35,3 +39,24 @@ async def test_openapi_documents_examples_and_bearer_auth(api) -> None:
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
     assert schema["components"]["schemas"]["MeldingIn"]["examples"]
     assert {"409", "422", "503"} <= set(complete["responses"])
+
+
+async def test_overdue_and_escalated_tasks_are_flagged_and_sorted_first(
+    api, headers, engine
+) -> None:
+    """Deadlines pass in weeks; the store is set to how it looks after an escalation."""
+    users = Users(api, headers)
+    case_id = await users.register()
+    await users.register()
+    late = await users.task("coid_adviseur", case_id, "ontvangstbevestiging")
+    with session_scope(engine) as session:
+        row = session.get(Task, late["task_id"])
+        row.due_at = datetime.now(UTC) - timedelta(days=2)
+        row.escalation_level = 1
+
+    inbox = (await api.get("/tasks", headers=headers("coid_adviseur"))).json()
+    assert inbox[0]["task_id"] == late["task_id"]
+    assert (inbox[0]["overdue"], inbox[0]["escalated"]) == (True, True)
+    assert not any(t["overdue"] for t in inbox[1:])
+    overdue = (await api.get("/cases?overdue=true", headers=headers("commandant"))).json()
+    assert [c["case_id"] for c in overdue["items"]] == [case_id]
