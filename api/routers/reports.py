@@ -8,10 +8,10 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Annotated, Any
 
-from api.deps import CurrentUser, SessionDep, require_roles
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from api.deps import CurrentUser, SessionDep, require_roles
 from reports.annual import annual_report
 from reports.facts import load_facts
 from reports.importer import ImportRejected, import_csv
