@@ -233,3 +233,22 @@ class Timeline(BaseModel):
     case_id: str
     visible_as: Role
     events: list[TimelineEventPublic]
+
+
+class WithdrawIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "Melder trekt de melding in na gesprek."}]},
+    )
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class SchorsingIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"betrokkene": "BTR-1", "reason": "Belang van het onderzoek."}]
+        },
+    )
+    betrokkene: str = Field(min_length=1, max_length=40, description="Pseudonymous reference")
+    reason: str = Field(min_length=1, max_length=2000)

@@ -13,7 +13,15 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.problems import Problem, field_errors
 from api.reads import visible_case
-from domain.case import Actor, CompleteTask, ExtendTask, ReassignTask, UpdateResult
+from domain.case import (
+    Actor,
+    CompleteTask,
+    ExtendTask,
+    ReassignTask,
+    RecordSchorsing,
+    UpdateResult,
+    WithdrawMelding,
+)
 from domain.errors import Rejection
 from domain.payloads import PAYLOAD_MODEL
 from domain.phases import TaskType
@@ -140,3 +148,21 @@ async def reassign(
     actor = acting_as(user, reassign_roles, "reassigning a task")
     request = ReassignTask(actor=actor, task_id=task_id, assignee=body.assignee, reason=body.reason)
     return await run_update(client, task.case_id, CaseWorkflow.reassign_task, request)
+
+
+async def withdraw(
+    session: Session, client: Client, *, user: Actor, case_id: str, roles: list[Role], reason: str
+) -> UpdateResult:
+    visible_case(session, user, case_id)
+    actor = acting_as(user, roles, "withdrawing a melding")
+    request = WithdrawMelding(actor=actor, reason=reason)
+    return await run_update(client, case_id, CaseWorkflow.withdraw_melding, request)
+
+
+async def schorsing(
+    session: Session, client: Client, *, user: Actor, case_id: str, betrokkene: str, reason: str
+) -> UpdateResult:
+    visible_case(session, user, case_id)
+    actor = acting_as(user, [Role.commandant], "recording a schorsing")
+    request = RecordSchorsing(actor=actor, betrokkene=betrokkene, reason=reason)
+    return await run_update(client, case_id, CaseWorkflow.record_schorsing, request)

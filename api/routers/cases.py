@@ -1,4 +1,4 @@
-"""POST /cases registers a melding; GET /cases and GET /cases/{id} read within need-to-know."""
+"""Registering a melding, reading cases within need-to-know, withdrawal and schorsing."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 
+from api import updates
 from api.deps import CurrentUser, EngineDep, SessionDep, SettingsDep, TemporalDep
 from api.reads import CaseFilter, case_public, list_cases, now_utc, record_access, visible_case
 from api.registration import register_melding
-from api.schemas import CaseCreated, CasePage, CasePublic, MeldingIn
+from api.schemas import CaseCreated, CasePage, CasePublic, MeldingIn, SchorsingIn, WithdrawIn
+from domain.case import UpdateResult
 from domain.categories import Category
 from domain.phases import Phase
 
@@ -90,3 +92,31 @@ def read(case_id: str, session: SessionDep, user: CurrentUser) -> CasePublic:
     public = case_public(session, case, tasks, role, now_utc())
     record_access(session, case_id=case_id, user=user, role=role, action="read")
     return public
+
+
+@router.post("/{case_id}/withdraw", responses={**PROBLEMS, 409: {"description": "Case closed"}})
+async def withdraw(
+    case_id: str,
+    body: WithdrawIn,
+    request: Request,
+    session: SessionDep,
+    client: TemporalDep,
+    user: CurrentUser,
+) -> UpdateResult:
+    """The melding is withdrawn: the case closes with the reason, its open tasks are cancelled."""
+    roles = request.app.state.policy.withdraw_roles
+    return await updates.withdraw(
+        session, client, user=user, case_id=case_id, roles=roles, reason=body.reason
+    )
+
+
+@router.post(
+    "/{case_id}/schorsingen", responses={**PROBLEMS, 409: {"description": "Already recorded"}}
+)
+async def record_schorsing(
+    case_id: str, body: SchorsingIn, session: SessionDep, client: TemporalDep, user: CurrentUser
+) -> UpdateResult:
+    """The commandant records a schorsing of a betrokkene; its review clock starts (3 months)."""
+    return await updates.schorsing(
+        session, client, user=user, case_id=case_id, betrokkene=body.betrokkene, reason=body.reason
+    )

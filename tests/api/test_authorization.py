@@ -25,6 +25,7 @@ READ_CASE = {"commandant", "coid_adviseur", "jurist", "auditor", "beheerder"}
 TIMELINE = {"commandant", "coid_adviseur", "jurist", "auditor"}
 REPORTS = {"commandant", "coid_adviseur", "auditor", "beheerder"}
 
+# POST /cases/{case}/withdraw closes the shared case: test_writes covers its roles.
 # endpoint -> (allowed status, roles allowed, roles that may see the case but lack the right)
 MATRIX: dict[str, tuple[int, set[str], set[str]]] = {
     "GET /cases": (200, set(USERS), set()),
@@ -49,12 +50,15 @@ MATRIX: dict[str, tuple[int, set[str], set[str]]] = {
         {"commandant", "coid_adviseur", "beheerder"},
         {"jurist", "auditor"},
     ),
+    # An unknown betrokkene passes authorisation and is then refused by the workflow.
+    "POST /cases/{case}/schorsingen": (422, {"commandant"}, READ_CASE - {"commandant"}),
     # Reports hold counts only, no case content: any reader role, whatever its units.
     "GET /reports/annual?year=2026": (200, REPORTS | {"outsider"}, set(USERS) - REPORTS),
 }
 BODIES: dict[str, Any] = {
     "POST /cases": MELDING,
     "POST /tasks/{task}/complete": {},
+    "POST /cases/{case}/schorsingen": {"betrokkene": "BTR-404", "reason": "Onderzoek."},
     "POST /tasks/{task}/extend": {"new_due_at": "2020-01-01T00:00:00Z", "reason": "Te vroeg."},
     "POST /tasks/{task}/reassign": {"assignee": "cdt-1", "reason": "Overdracht."},
 }

@@ -238,3 +238,40 @@ async def test_a_body_that_is_not_json_is_400(api, headers) -> None:
     )
     assert response.status_code == 400
     assert response.json()["detail"] == "the body is not valid JSON"
+
+
+async def test_schorsing_starts_its_review_and_withdrawal_closes_the_case(api, headers) -> None:
+    users = Users(api, headers)
+    case_id = await users.register()
+    schorsing = {"betrokkene": "BTR-1", "reason": "Belang van het onderzoek."}
+    not_commandant = await api.post(
+        f"/cases/{case_id}/schorsingen", json=schorsing, headers=headers("coid_adviseur")
+    )
+    assert not_commandant.status_code == 403
+    recorded = await api.post(
+        f"/cases/{case_id}/schorsingen", json=schorsing, headers=headers("commandant")
+    )
+    assert recorded.status_code == 200
+    review = await users.task("commandant", case_id, "schorsing_review")
+    assert review["betrokkene"] == "BTR-1"
+    twice = await api.post(
+        f"/cases/{case_id}/schorsingen", json=schorsing, headers=headers("commandant")
+    )
+    assert twice.status_code == 409 and "already recorded" in twice.json()["detail"]
+
+    withdrawn = await api.post(
+        f"/cases/{case_id}/withdraw",
+        json={"reason": "Melder trekt in."},
+        headers=headers("coid_adviseur"),
+    )
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "gesloten"
+    case = await users.case("commandant", case_id)
+    assert (case["outcome"], case["open_tasks"]) == ("ingetrokken", [])
+    again = await api.post(
+        f"/cases/{case_id}/withdraw", json={"reason": "Nogmaals."}, headers=headers("commandant")
+    )
+    assert again.status_code == 409
+    outsider = await api.post(
+        f"/cases/{case_id}/withdraw", json={"reason": "x"}, headers=headers("outsider")
+    )
+    assert outsider.status_code == 404
