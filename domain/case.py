@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from domain.categories import Category, Channel, MelderType
 from domain.phases import Phase, TaskType
 from domain.policy import DeadlinePolicy
-from domain.roles import Role
+from domain.roles import Role, defensieonderdeel_of
 
 TaskStatus = Literal["open", "done", "cancelled", "expired"]
 CaseStatus = Literal["open", "gesloten"]
@@ -37,13 +38,32 @@ class Melding(BaseModel):
     """What is registered when a case starts. Betrokkenen are pseudonymous references."""
 
     unit: str = Field(min_length=1)
-    category: str
+    category: Category
     category_toelichting: str | None = None
-    channel: str
-    melder_type: str
+    channel: Channel
+    melder_type: MelderType
     melder_contact: str | None = None
     description: str = Field(min_length=1)
     betrokkenen: list[str] = Field(default_factory=list)
+
+    @field_validator("unit")
+    @classmethod
+    def _unit_in_a_defensieonderdeel(cls, unit: str) -> str:
+        defensieonderdeel_of(unit)
+        return unit
+
+    @field_validator("betrokkenen")
+    @classmethod
+    def _distinct_references(cls, refs: list[str]) -> list[str]:
+        if any(not ref.strip() for ref in refs) or len(set(refs)) != len(refs):
+            raise ValueError("betrokkenen must be distinct, non-empty pseudonymous references")
+        return refs
+
+    @model_validator(mode="after")
+    def _overig_is_explained(self) -> Melding:
+        if self.category is Category.overig and not self.category_toelichting:
+            raise ValueError("category 'overig' needs a category_toelichting")
+        return self
 
 
 class TaskState(BaseModel):

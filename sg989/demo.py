@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client, WorkflowHandle
 
 from domain.case import Actor, CaseState, CompleteTask, Melding, RecordSchorsing
+from domain.categories import Category, Channel, MelderType
 from domain.phases import TaskType
 from domain.roles import Role
 from sg989.cases import reserve_case_number, start_case
@@ -115,9 +116,9 @@ async def run_demo(client: Client, engine: Engine, task_queue: str) -> str:
     case_id, _ = reserve_case_number(engine, requested_by=COMMANDANT.sub)
     melding = Melding(
         unit="CLAS/11LMB",
-        category="ongewenste_omgangsvormen",
-        channel="webformulier",
-        melder_type="medewerker",
+        category=Category.ongewenste_omgangsvormen,
+        channel=Channel.webformulier,
+        melder_type=MelderType.medewerker,
         melder_contact="melder@mindef.example",
         description="Herhaald kleineren van een collega tijdens oefening.",
         betrokkenen=["BTR-A"],

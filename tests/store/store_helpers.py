@@ -57,7 +57,7 @@ def make_case(
         unit="CLAS/11LMB",
         category="ongewenste_omgangsvormen",
         channel="coid",
-        melder_type="militair",
+        melder_type="medewerker",
         melder_contact="06-12345678",
         description="Herhaaldelijk intimiderend gedrag tijdens oefening",
         betrokkenen=[b.ref for b in betrokkenen or []],
