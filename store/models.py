@@ -10,7 +10,9 @@ from sqlmodel import Field, SQLModel
 
 
 def _utc_column(nullable: bool = True, index: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index))
+    return Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index)
+    )
 
 
 class CaseBase(SQLModel):

@@ -1,4 +1,4 @@
-"""The reports router through the real app: legacy import and the annual report, with real tokens."""
+"""The reports router through the real app: legacy import and annual report, real tokens."""
 
 from __future__ import annotations
 
