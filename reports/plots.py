@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import matplotlib
+from matplotlib.ticker import MaxNLocator
 
 matplotlib.use("Agg")  # no display on servers; must precede pyplot
 
@@ -22,7 +23,7 @@ def trend_figure(section: Section) -> Figure | None:
     rows = [r for r in table.rows if not r.total]
     if not rows:
         return None
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plt.subplots(figsize=(11, 4.5))
     for row in rows:
         values = [row.cells[table.columns.index(y)] for y in years]
         ax.plot(
@@ -33,7 +34,9 @@ def trend_figure(section: Section) -> Figure | None:
         )
     ax.set_title(f"Meldingen per categorie — {section.title}")
     ax.set_ylabel("meldingen")
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no half meldingen
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
     fig.tight_layout()
     return fig
 
@@ -57,6 +60,7 @@ def leadtime_figure(section: Section) -> Figure | None:
     )
     ax.set_yticks(list(positions), [r.label for r in rows])
     ax.set_xlabel("dagen")
+    ax.set_xlim(left=0)  # durations; all-zero data would otherwise centre the axis on 0
     ax.set_title(f"Doorlooptijd per fase — {section.title}")
     ax.legend()
     fig.tight_layout()
