@@ -4,13 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test demo lint format histories clean
+.PHONY: run test test-postgres demo lint format histories clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sg989 needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres]"
 	@touch $(STAMP)
 
 run: $(STAMP)  ## Temporal dev server (persistent, under data/), migrations, worker and API
@@ -18,6 +18,9 @@ run: $(STAMP)  ## Temporal dev server (persistent, under data/), migrations, wor
 
 test: $(STAMP)  ## the whole test suite, on the real Temporal servers from PyPI
 	$(BIN)/python -m pytest
+
+test-postgres: $(STAMP)  ## the same suite on a throwaway PostgreSQL server (installs it if missing)
+	bash .ci/with-postgres $(BIN)/python -m pytest
 
 demo: $(STAMP)  ## one case through the full path; needs `make run` in another terminal
 	$(BIN)/sg989 demo

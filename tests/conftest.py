@@ -19,6 +19,7 @@ from sg989.policy_files import load_policy
 from sg989.temporal import temporal_cli_path, test_server_path
 from sg989.worker import build_worker
 from store.db import make_engine
+from tests.databases import fresh_database_url
 
 
 @pytest_asyncio.fixture
@@ -50,7 +51,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'sg989.db'}")
+    engine = make_engine(fresh_database_url(tmp_path))
     SQLModel.metadata.create_all(engine)
     return engine
 

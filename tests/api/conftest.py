@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 from temporalio.client import Client
@@ -21,6 +22,7 @@ from api.tokens import issue_local_token
 from sg989.settings import Settings
 from store.db import make_engine, session_scope
 from store.models import CaseRegistration
+from tests.databases import fresh_database_url
 
 UNIT = "CLAS/11LMB"
 USERS: dict[str, dict[str, Any]] = {
@@ -53,20 +55,24 @@ MELDING: dict[str, Any] = {
 _offsets = itertools.count(1)
 
 
-def fresh_engine(path: Path) -> Engine:
+def fresh_engine(tmp_path: Path) -> Engine:
     """A fresh store whose case numbers start past those of earlier tests: the dev server lives
     for the whole session, and a case number is a workflow id there."""
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(fresh_database_url(tmp_path))
     SQLModel.metadata.create_all(engine)
     offset = next(_offsets) * 1000 + random.randrange(1000) * 100_000
     with session_scope(engine) as session:
         session.add(CaseRegistration(id=offset, case_id=f"seed-{offset}", requested_by="test"))
+        if engine.dialect.name == "postgresql":  # an explicit id does not move the sequence there
+            session.execute(
+                text(f"SELECT setval(pg_get_serial_sequence('caseregistration', 'id'), {offset})")
+            )
     return engine
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
-    return fresh_engine(tmp_path / "sg989.db")
+    return fresh_engine(tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -90,7 +90,7 @@ async def matrix(
     dev_env: WorkflowEnvironment, matrix_settings: Settings
 ) -> AsyncIterator[tuple[httpx.AsyncClient, str, str]]:
     """One case waiting for the commandant's keuze afhandeling, shared by the whole matrix."""
-    engine = fresh_engine(matrix_settings.data_dir / "matrix.db")
+    engine = fresh_engine(matrix_settings.data_dir)
 
     async def provider() -> Client:
         return dev_env.client

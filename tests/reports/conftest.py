@@ -10,12 +10,13 @@ from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (registers the tables)
 from store.db import make_engine
+from tests.databases import fresh_database_url
 from tests.reports.fixture_rows import jid2021_rows, to_csv
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'reports.db'}")
+    engine = make_engine(fresh_database_url(tmp_path, "reports"))
     SQLModel.metadata.create_all(engine)
     return engine
 

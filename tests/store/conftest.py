@@ -10,11 +10,12 @@ from sqlalchemy.engine import Engine
 
 from store.db import make_engine
 from store.migrate import upgrade_to_head
+from tests.databases import fresh_database_url
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{(tmp_path / 'store.db').as_posix()}"
+    url = fresh_database_url(tmp_path, "store")
     upgrade_to_head(url)
     engine = make_engine(url)
     yield engine

@@ -89,6 +89,11 @@ def test_a_changed_link_is_reported(recorded: Engine) -> None:
     assert "event 4 (besluit_instelling) does not link to the event before it" in result.reason
 
 
+def as_datetime(value: str | datetime) -> datetime:
+    """SQLite hands back text, PostgreSQL a datetime."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
 def test_a_rewritten_event_with_a_recomputed_hash_breaks_the_next_link(recorded: Engine) -> None:
     with recorded.connect() as connection:
         row = connection.execute(text("SELECT * FROM auditevent WHERE seq = 2")).mappings().one()
@@ -96,7 +101,7 @@ def test_a_rewritten_event_with_a_recomputed_hash_breaks_the_next_link(recorded:
         case_id=CASE,
         seq=2,
         event_type="taak_afgerond",
-        occurred_at=datetime.fromisoformat(row["occurred_at"]),
+        occurred_at=as_datetime(row["occurred_at"]),
         actor_sub="someone-else",
         actor_name=row["actor_name"],
         actor_role=row["actor_role"],
