@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-postgres demo lint format histories clean
+.PHONY: run test test-postgres demo lint format bench histories clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sg989 needs Python 3.11 or newer"'
@@ -33,6 +33,9 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)  ## read latency of GET /cases and GET /tasks over a store of 2000 cases
+	$(BIN)/python -m benchmarks.bench_reads --cases 2000
 
 histories: $(STAMP)  ## record new replay histories (never re-record existing ones)
 	$(BIN)/python -m tests.workflows.record_histories

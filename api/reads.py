@@ -138,6 +138,7 @@ def case_public(
 
 
 def _scope_clause(units: list[str]):  # type: ignore[no-untyped-def]
+    """SQL for unit_in_scope: the unit itself or any unit below it."""
     unit = func.lower(col(Case.unit))
     clauses = []
     for scope in units:
@@ -146,30 +147,49 @@ def _scope_clause(units: list[str]):  # type: ignore[no-untyped-def]
     return or_(*clauses) if clauses else col(Case.case_id).is_(None)
 
 
+def _tasks_by_case(session: Session, case_ids: list[str]) -> dict[str, list[Task]]:
+    """All tasks of the given cases in one query (no query per case)."""
+    grouped: dict[str, list[Task]] = {case_id: [] for case_id in case_ids}
+    if case_ids:
+        for task in session.exec(select(Task).where(col(Task.case_id).in_(case_ids))).all():
+            grouped[task.case_id].append(task)
+    return grouped
+
+
+def _is_overdue(tasks: Sequence[Task], now: datetime) -> bool:
+    return any(
+        t.status == "open" and (due := as_utc(t.due_at)) is not None and due < now for t in tasks
+    )
+
+
 def list_cases(
     session: Session, user: Actor, flt: CaseFilter, *, page: int, page_size: int
 ) -> CasePage:
-    """Cases the user may read, newest first. Scope is narrowed in SQL, need-to-know in Python."""
+    """Cases the user may read, newest first: scope in SQL, need-to-know per case, and the full
+    view built only for the page asked for."""
     query = select(Case).where(_scope_clause(user.units), col(Case.imported).is_(False))
+    if flt.unit:
+        query = query.where(_scope_clause([flt.unit]))
     if flt.phase:
         query = query.where(Case.phase == flt.phase)
     if flt.category:
         query = query.where(Case.category == flt.category)
+    cases = session.exec(query.order_by(col(Case.registered_at).desc())).all()
+    tasks = _tasks_by_case(session, [case.case_id for case in cases])
     now = now_utc()
-    shown: list[CasePublic] = []
-    for case in session.exec(query.order_by(col(Case.registered_at).desc())).all():
-        if flt.unit and not unit_in_scope(case.unit, [flt.unit]):
-            continue
-        tasks = case_tasks(session, case.case_id)
-        role = viewing_role(user, case, tasks)
+    readable: list[tuple[Case, Role]] = []
+    for case in cases:
+        role = viewing_role(user, case, tasks[case.case_id])
         if role is None:
             continue
-        public = case_public(session, case, tasks, role, now)
-        if flt.overdue is not None and public.overdue != flt.overdue:
+        if flt.overdue is not None and _is_overdue(tasks[case.case_id], now) != flt.overdue:
             continue
-        shown.append(public)
+        readable.append((case, role))
     start = (page - 1) * page_size
-    items = shown[start : start + page_size]
+    items = [
+        case_public(session, case, tasks[case.case_id], role, now)
+        for case, role in readable[start : start + page_size]
+    ]
     for item in items:
         session.add(
             AccessLog(
@@ -181,7 +201,7 @@ def list_cases(
             )
         )
     session.commit()
-    return CasePage(items=items, total=len(shown), page=page, page_size=page_size)
+    return CasePage(items=items, total=len(readable), page=page, page_size=page_size)
 
 
 def inbox(session: Session, user: Actor) -> list[TaskPublic]:
