@@ -12,6 +12,7 @@ from domain.case import StartCase
 from domain.phases import TaskType
 from store.audit import verify_chain
 from tests.workflows.driver import COMMANDANT, CaseDriver, melding
+from tests.workflows.test_deadlines import sleep_until
 from tests.workflows.test_paths import drive_investigation
 from workflows.case import CaseWorkflow
 
@@ -47,3 +48,9 @@ async def test_case_survives_continue_as_new(time_worker, policy, task_queue, en
             break
         await asyncio.sleep(0.1)
     assert chain.ok and chain.events == state.seq
+
+    # The feedback clock was opened three runs ago; the current run still watches its deadline.
+    feedback = await case.open_task(TaskType.terugkoppeling_melder)
+    assert feedback.opened_at < state.phase_entered_at["beoordeling"]
+    await sleep_until(time_worker, feedback.due_at)
+    assert (await case.open_task(TaskType.terugkoppeling_melder)).escalation_level == 1
