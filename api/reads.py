@@ -10,7 +10,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from api.problems import Problem
-from api.redaction import hidden_fields, may_see, viewing_role
+from api.redaction import hidden_fields, is_case_adviser, may_see, viewing_role
 from api.schemas import BetrokkenePublic, CasePage, CasePublic, TaskPublic
 from domain.case import Actor
 from domain.roles import Role, unit_in_scope
@@ -101,12 +101,13 @@ def _betrokkenen(session: Session, case_id: str, role: Role) -> list[BetrokkeneP
 
 
 def case_public(
-    session: Session, case: Case, tasks: Sequence[Task], role: Role, now: datetime
+    session: Session, case: Case, tasks: Sequence[Task], role: Role, now: datetime, *, user: Actor
 ) -> CasePublic:
     open_tasks = sorted(
         (task_public(t, role, now) for t in tasks if t.status == "open"),
         key=lambda t: t.due_at or now,
     )
+    case_adviser = is_case_adviser(user, tasks)
     sensitive = {
         field: getattr(case, field) if may_see(role, field) else None
         for field in (
@@ -114,6 +115,8 @@ def case_public(
             "klacht_referentie", "weging", "schending_vastgesteld",
         )
     }  # fmt: skip
+    if not case_adviser:  # another adviser of the DO: the melder's identity is not theirs to see
+        sensitive["melder_contact"] = None
     return CasePublic(
         case_id=case.case_id,
         do=case.do,
@@ -128,7 +131,7 @@ def case_public(
         registered_at=as_utc(case.registered_at),
         updated_at=as_utc(case.updated_at),
         visible_as=role,
-        hidden_fields=hidden_fields(role),
+        hidden_fields=hidden_fields(role, case_adviser=case_adviser),
         betrokkenen=_betrokkenen(session, case.case_id, role),
         open_tasks=open_tasks,
         next_due_at=open_tasks[0].due_at if open_tasks else None,
@@ -187,7 +190,7 @@ def list_cases(
         readable.append((case, role))
     start = (page - 1) * page_size
     items = [
-        case_public(session, case, tasks[case.case_id], role, now)
+        case_public(session, case, tasks[case.case_id], role, now, user=user)
         for case, role in readable[start : start + page_size]
     ]
     for item in items:

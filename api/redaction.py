@@ -79,8 +79,20 @@ def may_see(role: Role, field: str) -> bool:
     return role in NEED_TO_KNOW.get(field, frozenset(Role))
 
 
-def hidden_fields(role: Role) -> list[str]:
-    return [f for f in CASE_FIELDS if not may_see(role, f)]
+def is_case_adviser(user: Actor, tasks: Sequence[Task]) -> bool:
+    """The case's COID adviser: whoever completed one of its COID tasks or has one assigned.
+    Until someone has, every COID adviser in scope is: one of them must take the intake."""
+    coid_tasks = [t for t in tasks if t.role == R.coid_adviseur.value]
+    handlers = {t.completed_by for t in coid_tasks if t.completed_by}
+    handlers |= {sub for t in coid_tasks if t.status == "open" for sub in t.assignees}
+    return not handlers or user.sub in handlers
+
+
+def hidden_fields(role: Role, *, case_adviser: bool = True) -> list[str]:
+    hidden = [f for f in CASE_FIELDS if not may_see(role, f)]
+    if not case_adviser and "melder_contact" not in hidden:
+        hidden.insert(0, "melder_contact")
+    return hidden
 
 
 def _takes_part(role: Role, user: Actor, tasks: Sequence[Task]) -> bool:

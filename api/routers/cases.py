@@ -89,7 +89,7 @@ def search(
 def read(case_id: str, session: SessionDep, user: CurrentUser) -> CasePublic:
     """One case with its phase, open tasks and deadlines; the read is recorded in its access log."""
     case, tasks, role = visible_case(session, user, case_id)
-    public = case_public(session, case, tasks, role, now_utc())
+    public = case_public(session, case, tasks, role, now_utc(), user=user)
     record_access(session, case_id=case_id, user=user, role=role, action="read")
     return public
 

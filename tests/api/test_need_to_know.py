@@ -117,3 +117,31 @@ async def test_inbox_lists_own_open_tasks_by_due_date(api, headers) -> None:
     assert [t["task_type"] for t in inbox] == ["intake_contact", "ontvangstbevestiging"]
     assert all(t["case_id"] == case_id and not t["overdue"] and not t["escalated"] for t in inbox)
     assert (await api.get("/tasks", headers=headers("outsider"))).json() == []
+
+
+async def test_the_melder_is_known_to_the_case_adviser_not_every_adviser_of_the_do(
+    api, headers, settings
+) -> None:
+    from api.tokens import issue_local_token
+    from domain.roles import Role
+
+    token = issue_local_token(
+        settings, sub="coid-2", name="Tweede adviseur", roles=[Role.coid_adviseur], units=["CLAS"]
+    )
+    other_adviser = {"Authorization": f"Bearer {token}"}
+    users = Users(api, headers)
+    case_id = await users.register()
+
+    async def contact_seen_by_other() -> object:
+        view = (await api.get(f"/cases/{case_id}", headers=other_adviser)).json()
+        return view["melder_contact"]
+
+    # Before anyone takes the intake, every adviser of the DO may: one of them must.
+    assert await contact_seen_by_other() == "melder@example.invalid"
+    await users.through_intake(case_id)  # coid-1 takes it
+    assert (await users.case("coid_adviseur", case_id))[
+        "melder_contact"
+    ] == "melder@example.invalid"
+    assert await contact_seen_by_other() is None
+    view = (await api.get(f"/cases/{case_id}", headers=other_adviser)).json()
+    assert "melder_contact" in view["hidden_fields"] and view["description"]
