@@ -115,8 +115,10 @@ def viewing_role(user: Actor, case: Case, tasks: Sequence[Task]) -> Role | None:
     return None
 
 
-def redact_event_details(role: Role, event_type: str, details: dict[str, Any]) -> dict[str, Any]:
-    """Event details as ``role`` may see them."""
+def redact_event_details(
+    role: Role, event_type: str, details: dict[str, Any], *, case_adviser: bool = True
+) -> dict[str, Any]:
+    """Event details as ``role`` may see them; what the melder said only for the case's adviser."""
     if role == R.auditor:
         shown = {k: v for k, v in details.items() if k in AUDITOR_DETAILS}
         besluit = details.get("besluit")
@@ -129,6 +131,6 @@ def redact_event_details(role: Role, event_type: str, details: dict[str, Any]) -
     if "besluit" in shown:
         melder_task = details.get("task_type") in {t.value for t in MELDER_TASKS}
         field = "melder_task_content" if melder_task else "decision_content"
-        if not may_see(role, field):
+        if not may_see(role, field) or (melder_task and not case_adviser):
             shown["besluit"] = "[need-to-know]"
     return shown

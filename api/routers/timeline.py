@@ -8,7 +8,13 @@ from sqlmodel import col, select
 from api.deps import CurrentUser, SessionDep
 from api.problems import Problem
 from api.reads import record_access, visible_case
-from api.redaction import CHAIN_VERIFIERS, TIMELINE_READERS, may_see, redact_event_details
+from api.redaction import (
+    CHAIN_VERIFIERS,
+    TIMELINE_READERS,
+    is_case_adviser,
+    may_see,
+    redact_event_details,
+)
 from api.schemas import Timeline, TimelineEventPublic
 from domain.case import Actor
 from domain.roles import Role
@@ -35,9 +41,10 @@ def _reader_role(user: Actor, role: Role, allowed: frozenset[Role]) -> Role:
 @router.get("")
 def timeline(case_id: str, session: SessionDep, user: CurrentUser) -> Timeline:
     """The audit events of the case; auditors see them without names or free text."""
-    _, _, case_role = visible_case(session, user, case_id)
+    _, tasks, case_role = visible_case(session, user, case_id)
     role = _reader_role(user, case_role, TIMELINE_READERS)
     names = may_see(role, "actor_identity")
+    case_adviser = is_case_adviser(user, tasks)
     events = session.exec(
         select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(col(AuditEvent.seq))
     ).all()
@@ -49,7 +56,7 @@ def timeline(case_id: str, session: SessionDep, user: CurrentUser) -> Timeline:
             actor_role=e.actor_role,
             actor_sub=e.actor_sub if names else None,
             actor_name=e.actor_name if names else None,
-            details=redact_event_details(role, e.event_type, e.details),
+            details=redact_event_details(role, e.event_type, e.details, case_adviser=case_adviser),
             hash=e.hash,
             prev_hash=e.prev_hash,
         )

@@ -145,3 +145,15 @@ async def test_the_melder_is_known_to_the_case_adviser_not_every_adviser_of_the_
     assert await contact_seen_by_other() is None
     view = (await api.get(f"/cases/{case_id}", headers=other_adviser)).json()
     assert "melder_contact" in view["hidden_fields"] and view["description"]
+
+    def intake_notes(timeline: dict) -> list[object]:
+        return [
+            e["details"]["besluit"]
+            for e in timeline["events"]
+            if e["details"].get("task_type") == "intake_contact" and "besluit" in e["details"]
+        ]
+
+    own = (await api.get(f"/cases/{case_id}/timeline", headers=headers("coid_adviseur"))).json()
+    other = (await api.get(f"/cases/{case_id}/timeline", headers=other_adviser)).json()
+    assert intake_notes(own) and intake_notes(own)[0] != "[need-to-know]"
+    assert intake_notes(other) == ["[need-to-know]"]
