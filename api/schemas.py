@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.categories import Category, Channel, MelderType
+from domain.case import Melding
 from domain.phases import Phase, TaskType
-from domain.roles import Role, defensieonderdeel_of
-
-# A betrokkene is referred to by a pseudonym such as "BTR-1": no spaces, so never a full name.
-BETROKKENE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+from domain.roles import Role
 
 
-class MeldingIn(BaseModel):
+class MeldingIn(Melding):
     """A melding as the commandant or COID adviser registers it.
 
     `betrokkenen` are **pseudonymous references** (e.g. `BTR-1`, a personnel-file key), never
@@ -39,40 +35,6 @@ class MeldingIn(BaseModel):
             ]
         },
     )
-
-    unit: str = Field(min_length=1, max_length=100, description="Unit path, e.g. CLAS/11LMB")
-    category: Category
-    category_toelichting: str | None = Field(default=None, max_length=2000)
-    channel: Channel
-    melder_type: MelderType
-    melder_contact: str | None = Field(default=None, max_length=500)
-    description: str = Field(min_length=1, max_length=20_000)
-    betrokkenen: list[str] = Field(default_factory=list, max_length=50)
-
-    @field_validator("unit")
-    @classmethod
-    def _unit_has_do(cls, value: str) -> str:
-        defensieonderdeel_of(value)
-        return value
-
-    @field_validator("betrokkenen")
-    @classmethod
-    def _pseudonyms_only(cls, refs: list[str]) -> list[str]:
-        for ref in refs:
-            if not BETROKKENE_REF.match(ref):
-                raise ValueError(
-                    f"'{ref}' is not a pseudonymous reference: use letters, digits and . _ - / "
-                    "without spaces (e.g. BTR-1), never a name"
-                )
-        if len(set(refs)) != len(refs):
-            raise ValueError("each betrokkene may be listed once")
-        return refs
-
-    @model_validator(mode="after")
-    def _overig_needs_toelichting(self) -> MeldingIn:
-        if self.category == Category.overig and not self.category_toelichting:
-            raise ValueError("category 'overig' requires a category_toelichting")
-        return self
 
 
 class CaseCreated(BaseModel):

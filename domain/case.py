@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
@@ -34,17 +35,21 @@ class Actor(BaseModel):
         return wanted in self.roles
 
 
+# A betrokkene is referred to by a pseudonym such as "BTR-1": no spaces, so never a full name.
+BETROKKENE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+
+
 class Melding(BaseModel):
     """What is registered when a case starts. Betrokkenen are pseudonymous references."""
 
-    unit: str = Field(min_length=1)
+    unit: str = Field(min_length=1, max_length=100, description="Unit path, e.g. CLAS/11LMB")
     category: Category
-    category_toelichting: str | None = None
+    category_toelichting: str | None = Field(default=None, max_length=2000)
     channel: Channel
     melder_type: MelderType
-    melder_contact: str | None = None
-    description: str = Field(min_length=1)
-    betrokkenen: list[str] = Field(default_factory=list)
+    melder_contact: str | None = Field(default=None, max_length=500)
+    description: str = Field(min_length=1, max_length=20_000)
+    betrokkenen: list[str] = Field(default_factory=list, max_length=50)
 
     @field_validator("unit")
     @classmethod
@@ -54,15 +59,21 @@ class Melding(BaseModel):
 
     @field_validator("betrokkenen")
     @classmethod
-    def _distinct_references(cls, refs: list[str]) -> list[str]:
-        if any(not ref.strip() for ref in refs) or len(set(refs)) != len(refs):
-            raise ValueError("betrokkenen must be distinct, non-empty pseudonymous references")
+    def _pseudonyms_only(cls, refs: list[str]) -> list[str]:
+        for ref in refs:
+            if not BETROKKENE_REF.match(ref):
+                raise ValueError(
+                    f"'{ref}' is not a pseudonymous reference: use letters, digits and . _ - / "
+                    "without spaces (e.g. BTR-1), never a name"
+                )
+        if len(set(refs)) != len(refs):
+            raise ValueError("each betrokkene may be listed once (betrokkenen must be distinct)")
         return refs
 
     @model_validator(mode="after")
     def _overig_is_explained(self) -> Melding:
         if self.category is Category.overig and not self.category_toelichting:
-            raise ValueError("category 'overig' needs a category_toelichting")
+            raise ValueError("category 'overig' requires a category_toelichting")
         return self
 
 

@@ -27,8 +27,9 @@ MELDING = {
         ({"category": "diefstal"}, "category"),
         ({"channel": "fax"}, "channel"),
         ({"unit": "NAVO/HQ"}, "does not start with a defensieonderdeel"),
-        ({"category": "overig"}, "needs a category_toelichting"),
+        ({"category": "overig"}, "requires a category_toelichting"),
         ({"betrokkenen": ["BTR-1", "BTR-1"]}, "distinct"),
+        ({"betrokkenen": ["Jan de Vries"]}, "never a name"),
     ],
 )
 def test_a_melding_that_does_not_fit_is_refused(change: dict, complaint: str) -> None:
