@@ -10,6 +10,12 @@ import httpx
 from tests.api.conftest import MELDING
 
 Headers = Callable[[str], dict[str, str]]
+BESCHIKKING = {
+    "besluit": "instellen",
+    "onderzoeksopdracht": "Onderzoek naar de feiten.",
+    "onderzoekers": ["ond-1"],
+    "betrokkenen": ["BTR-1"],
+}
 
 
 class Users:
@@ -59,3 +65,13 @@ class Users:
         await self.complete(
             "coid_adviseur", case_id, "intake_contact", {"samenvatting": "Melder gesproken."}
         )
+
+    async def into_onderzoek(self, case_id: str) -> None:
+        """Intake, keuze, positive weging, beschikking and its review: the investigation starts."""
+        await self.through_intake(case_id)
+        keuze = {"keuze": "onderzoek_overwogen", "motivering": "Ernstig."}
+        await self.complete("commandant", case_id, "keuze_afhandeling", keuze)
+        weging = {"advies": "onderzoek", "motivering": "Concreet."}
+        await self.complete("coid_adviseur", case_id, "weging", weging)
+        await self.complete("commandant", case_id, "besluit_instelling", BESCHIKKING)
+        await self.complete("jurist", case_id, "review_beschikking", {"akkoord": True})

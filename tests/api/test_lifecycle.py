@@ -7,31 +7,13 @@ from sqlmodel import Session, select
 from store.models import AccessLog
 from tests.api.helpers import Users
 
-BESCHIKKING = {
-    "besluit": "instellen",
-    "onderzoeksopdracht": "Onderzoek naar de feiten rond de melding.",
-    "onderzoekers": ["ond-1"],
-    "termijn_weken": 12,
-    "betrokkenen": ["BTR-1"],
-}
 RAPPORT = {"document_ref": "DOC-1", "samenvatting": "Bevindingen."}
 
 
 async def test_melding_to_closed_case_through_every_role(api, headers, engine) -> None:
     users = Users(api, headers)
     case_id = await users.register()
-    await users.through_intake(case_id)
-    await users.complete(
-        "commandant",
-        case_id,
-        "keuze_afhandeling",
-        {"keuze": "onderzoek_overwogen", "motivering": "Ernstig."},
-    )
-    await users.complete(
-        "coid_adviseur", case_id, "weging", {"advies": "onderzoek", "motivering": "Concreet."}
-    )
-    await users.complete("commandant", case_id, "besluit_instelling", BESCHIKKING)
-    await users.complete("jurist", case_id, "review_beschikking", {"akkoord": True})
+    await users.into_onderzoek(case_id)
     assert (await users.case("onderzoeker", case_id))["phase"] == "onderzoek"
     await users.complete("onderzoeker", case_id, "concept_rapport", RAPPORT)
     await users.complete(

@@ -7,28 +7,10 @@ from sqlmodel import Session, select
 from store.models import AccessLog
 from tests.api.helpers import Users
 
-BESCHIKKING = {
-    "besluit": "instellen",
-    "onderzoeksopdracht": "Onderzoek naar de feiten.",
-    "onderzoekers": ["ond-1"],
-    "betrokkenen": ["BTR-1"],
-}
-
 
 async def case_in_onderzoek(users: Users) -> str:
     case_id = await users.register()
-    await users.through_intake(case_id)
-    await users.complete(
-        "commandant",
-        case_id,
-        "keuze_afhandeling",
-        {"keuze": "onderzoek_overwogen", "motivering": "Ernstig."},
-    )
-    await users.complete(
-        "coid_adviseur", case_id, "weging", {"advies": "onderzoek", "motivering": "Concreet."}
-    )
-    await users.complete("commandant", case_id, "besluit_instelling", BESCHIKKING)
-    await users.complete("jurist", case_id, "review_beschikking", {"akkoord": True})
+    await users.into_onderzoek(case_id)
     return case_id
 
 
