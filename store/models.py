@@ -166,3 +166,19 @@ class ImportBatch(SQLModel, table=True):
     imported_at: datetime | None = _utc_column()
     rows: int = 0
     cases: int = 0
+
+
+class Person(SQLModel, table=True):
+    """The local directory: who holds which role in which unit, and how they hear of tasks.
+
+    Managed by the beheerder (API, `sg989 directory import`) or filled from the identity
+    provider's claims. A unit in ``units`` covers every unit below it, as in a token's scope.
+    """
+
+    sub: str = Field(primary_key=True)
+    name: str
+    email: str | None = None
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    units: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    delivery: str = "direct"  # direct | digest: reminders only; escalations are always direct
+    active: bool = True
