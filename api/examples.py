@@ -43,6 +43,7 @@ PAYLOAD_EXAMPLES: dict[TaskType, dict[str, Any]] = {
     T.nazorg_checkin: {"verslag": "Goed gesprek; geen verdere zorg nodig."},
     T.terugkoppeling_melder: {"verslag": "Melder over de afloop geïnformeerd."},
     T.schorsing_review: {"besluit": "handhaven", "motivering": "Onderzoek loopt nog."},
+    T.besluit_na_intrekking: {"voortzetten": True, "motivering": "Het vermoeden blijft ernstig."},
 }
 
 

@@ -22,10 +22,12 @@ from domain.case import (
     UpdateResult,
     WithdrawMelding,
 )
-from domain.errors import Rejection
+from domain.errors import CaseRuleViolation, Rejection
 from domain.payloads import PAYLOAD_MODEL
 from domain.phases import TaskType
 from domain.roles import Role
+from domain.rules.duties import check_assignee_holds_role
+from store.directory import get_person
 from store.models import Task
 from workflows.case import CaseWorkflow
 
@@ -144,9 +146,25 @@ async def reassign(
     reassign_roles: list[Role],
     body: Any,
 ) -> UpdateResult:
-    task, _ = task_for(session, user, task_id)
+    task, role = task_for(session, user, task_id)
     actor = acting_as(user, reassign_roles, "reassigning a task")
-    request = ReassignTask(actor=actor, task_id=task_id, assignee=body.assignee, reason=body.reason)
+    person = get_person(session, body.assignee)
+    if person is None or not person.active:
+        raise Problem(422, f"{body.assignee} is not an active person in the directory")
+    known = {r.value for r in Role}
+    roles = [Role(r) for r in person.roles if r in known]
+    try:  # the same rule the workflow's validator applies, before Temporal is asked
+        check_assignee_holds_role(role, task.unit, person.sub, roles, person.units)
+    except CaseRuleViolation as exc:
+        raise Problem(422, exc.message) from None
+    request = ReassignTask(
+        actor=actor,
+        task_id=task_id,
+        assignee=body.assignee,
+        reason=body.reason,
+        assignee_roles=roles,
+        assignee_units=list(person.units),
+    )
     return await run_update(client, task.case_id, CaseWorkflow.reassign_task, request)
 
 

@@ -138,6 +138,11 @@ class CaseState(BaseModel):
     onderzoekers: list[str] = Field(default_factory=list)
     phase_entered_at: dict[str, datetime] = Field(default_factory=dict)
     continued: int = 0
+    # When the melder withdrew; the case may go on (obligations outlive the melder's wishes).
+    withdrawn_at: datetime | None = None
+    # People linked to the case as melder or betrokkene (protected: only the case's adviser
+    # records it; it never reaches the read model). They cannot act on it in any role.
+    linked_parties: list[str] = Field(default_factory=list)
 
     def open_tasks(self) -> list[TaskState]:
         return [t for t in self.tasks.values() if t.is_open]
@@ -171,6 +176,9 @@ class ReassignTask(BaseModel):
     task_id: str
     assignee: str = Field(min_length=1)
     reason: str = Field(min_length=1)
+    # What the directory says the assignee holds (the API looks it up); the validator checks it.
+    assignee_roles: list[Role] | None = None
+    assignee_units: list[str] | None = None
 
 
 class WithdrawMelding(BaseModel):
@@ -181,6 +189,15 @@ class WithdrawMelding(BaseModel):
 class RecordSchorsing(BaseModel):
     actor: Actor
     betrokkene: str
+    reason: str = Field(min_length=1)
+
+
+class LinkParty(BaseModel):
+    """The case's COID adviser records that a user is the melder or a betrokkene of the case."""
+
+    actor: Actor
+    sub: str = Field(min_length=1)
+    party: Literal["melder", "betrokkene"]
     reason: str = Field(min_length=1)
 
 

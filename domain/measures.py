@@ -75,3 +75,42 @@ def validate_measures(measures: list[str]) -> list[Measure]:
     if Measure.geen_maatregel in parsed and len(parsed) > 1:
         raise ValueError("'geen_maatregel' cannot be combined with other measures")
     return parsed
+
+
+# Formal measures need the full procedure (section 5): schending, voornemen, zienswijze, HAC.
+FORMAL_MEASURES = frozenset(
+    {
+        Measure.ontslag,
+        Measure.voorwaardelijk_ontslag,
+        Measure.aanstelling_niet_verlengd,
+        Measure.berisping,
+        Measure.ambtsbericht,
+        Measure.verplaatsing,
+        Measure.tuchtstraf,
+    }
+)
+INFORMAL_MEASURES = frozenset(Measure) - FORMAL_MEASURES
+# The legal-status measures: the default set that needs HAC advice outside CZSK (assumed).
+LEGAL_STATUS_MEASURES = frozenset(
+    {
+        Measure.ontslag,
+        Measure.voorwaardelijk_ontslag,
+        Measure.aanstelling_niet_verlengd,
+        Measure.verplaatsing,
+    }
+)
+# How heavy a formal measure is, for "a voornemen that named that measure or a heavier one".
+# The policy may override it; the order itself is assumed (ontslag heaviest, ambtsbericht lightest).
+DEFAULT_SEVERITY: dict[str, int] = {
+    Measure.ontslag.value: 7,
+    Measure.voorwaardelijk_ontslag.value: 6,
+    Measure.aanstelling_niet_verlengd.value: 5,
+    Measure.verplaatsing.value: 4,
+    Measure.tuchtstraf.value: 3,
+    Measure.berisping.value: 2,
+    Measure.ambtsbericht.value: 1,
+}
+
+
+def is_formal(measure: str) -> bool:
+    return measure in FORMAL_MEASURES

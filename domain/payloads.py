@@ -50,7 +50,8 @@ class BesluitInstelling(Payload):
     motivering: str | None = None
     onderzoeksopdracht: str | None = None
     onderzoekers: list[str] = Field(default_factory=list)
-    termijn_weken: int = Field(default=12, ge=1, le=52)
+    # None: the onderzoek term of the case's policy; more than that needs an extension.
+    termijn_weken: int | None = Field(default=None, ge=1, le=52)
     betrokkenen: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -156,6 +157,11 @@ class SchorsingReview(Payload):
     motivering: str = Text
 
 
+class BesluitNaIntrekking(Payload):
+    voortzetten: bool
+    motivering: str = Text
+
+
 PAYLOAD_MODEL: dict[TaskType, type[Payload]] = {
     TaskType.ontvangstbevestiging: Ontvangstbevestiging,
     TaskType.intake_contact: IntakeContact,
@@ -177,6 +183,7 @@ PAYLOAD_MODEL: dict[TaskType, type[Payload]] = {
     TaskType.nazorg_checkin: Verslag,
     TaskType.terugkoppeling_melder: Verslag,
     TaskType.schorsing_review: SchorsingReview,
+    TaskType.besluit_na_intrekking: BesluitNaIntrekking,
 }
 
 

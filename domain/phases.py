@@ -42,6 +42,7 @@ class TaskType(StrEnum):
     nazorg_checkin = "nazorg_checkin"
     terugkoppeling_melder = "terugkoppeling_melder"
     schorsing_review = "schorsing_review"
+    besluit_na_intrekking = "besluit_na_intrekking"
 
 
 TASK_OWNER: dict[TaskType, Role] = {
@@ -65,6 +66,7 @@ TASK_OWNER: dict[TaskType, Role] = {
     TaskType.nazorg_checkin: Role.nazorg,
     TaskType.terugkoppeling_melder: Role.coid_adviseur,
     TaskType.schorsing_review: Role.commandant,
+    TaskType.besluit_na_intrekking: Role.commandant,
 }
 
 TASK_LABEL: dict[TaskType, str] = {
@@ -88,9 +90,15 @@ TASK_LABEL: dict[TaskType, str] = {
     TaskType.nazorg_checkin: "Nazorg check-in",
     TaskType.terugkoppeling_melder: "Terugkoppeling aan de melder",
     TaskType.schorsing_review: "Heroverweging schorsing",
+    TaskType.besluit_na_intrekking: "Besluit na intrekking: onderzoek voortzetten?",
 }
 
 # Clocks that run beside the phases: they never move the case to another phase.
 PARALLEL_TASKS = frozenset(
-    {TaskType.terugkoppeling_melder, TaskType.schorsing_review, TaskType.nazorg_checkin}
+    {
+        TaskType.terugkoppeling_melder,
+        TaskType.schorsing_review,
+        TaskType.nazorg_checkin,
+        TaskType.besluit_na_intrekking,
+    }
 )

@@ -10,8 +10,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from domain.calendar import add_term
+from domain.measures import DEFAULT_SEVERITY, FORMAL_MEASURES
 from domain.phases import TaskType
-from domain.roles import Role
+from domain.roles import Role, defensieonderdeel_of
 
 TermUnit = Literal["days", "working_days", "weeks", "months"]
 OnDeadline = Literal["escalate", "expire"]
@@ -29,6 +30,26 @@ class Clock(BaseModel):
     extension_unit: TermUnit | None = None
     on_deadline: OnDeadline = "escalate"
     mid_term: int | None = None
+    # Who may extend this clock; None: the policy's general extend_roles.
+    extend_roles: list[Role] | None = None
+    # Parties told when this clock is extended (addressable: the melder, each betrokkene).
+    notify_on_extension: list[Literal["melder", "betrokkene"]] = Field(default_factory=list)
+    # Term with an advisory commission (beslissing op bezwaar, Awb 7:10 second paragraph).
+    advisory_term: int | None = None
+
+
+class Term(BaseModel):
+    term: int = Field(gt=0)
+    unit: TermUnit
+
+
+# Clocks of task types added after a policy version was published: a case that started under
+# an older version gets these (assumed) defaults rather than failing to load.
+LATER_CLOCKS: dict[TaskType, Clock] = {
+    TaskType.besluit_na_intrekking: Clock(term=5, unit="working_days", basis="assumed"),
+}
+# The nazorg check-ins before they were policy: 4 weeks and 3 months after the besluit.
+DEFAULT_CHECKINS = [Term(term=4, unit="weeks"), Term(term=3, unit="months")]
 
 
 class DeadlinePolicy(BaseModel):
@@ -42,12 +63,49 @@ class DeadlinePolicy(BaseModel):
     hac_measures: list[str]
     ambtsbericht_zienswijze_weeks: int
     clocks: dict[TaskType, Clock]
+    # Which formal measures need HAC advice, per defensieonderdeel; others use hac_measures.
+    hac_measures_by_defensieonderdeel: dict[str, list[str]] = Field(default_factory=dict)
+    hac_basis: dict[str, str] = Field(default_factory=dict)
+    measure_severity: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_SEVERITY))
+    nazorg_checkins: list[Term] = Field(default_factory=lambda: list(DEFAULT_CHECKINS))
     # Filled at start-up from a maintained library; a case keeps the dates it started with.
     public_holidays: list[date] = Field(default_factory=list)
 
     @cached_property
     def holiday_set(self) -> frozenset[date]:
         return frozenset(self.public_holidays)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _later_clocks(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("clocks"), dict):
+            clocks = dict(data["clocks"])
+            for task_type, clock in LATER_CLOCKS.items():
+                if task_type.value not in clocks and task_type not in clocks:
+                    clocks[task_type.value] = clock
+            onderzoek = clocks.get(TaskType.concept_rapport.value)
+            if isinstance(onderzoek, dict) and "notify_on_extension" not in onderzoek:
+                # Section 3 always said so; versions before 2026.2 left it to the code.
+                clocks[TaskType.concept_rapport.value] = {
+                    **onderzoek,
+                    "notify_on_extension": ["melder", "betrokkene"],
+                }
+            data = {**data, "clocks": clocks}
+        return data
+
+    @model_validator(mode="after")
+    def _hac_measures_are_formal(self) -> DeadlinePolicy:
+        for do, measures in {
+            "default": self.hac_measures,
+            **self.hac_measures_by_defensieonderdeel,
+        }.items():
+            informal = [m for m in measures if m not in FORMAL_MEASURES]
+            if informal:
+                raise ValueError(
+                    f"policy {self.version}: HAC advice is for formal measures; "
+                    f"{do} lists {', '.join(informal)}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _every_task_has_a_clock(self) -> DeadlinePolicy:
@@ -79,6 +137,33 @@ class DeadlinePolicy(BaseModel):
         if clock.extension_term is None or clock.extension_unit is None:
             return None
         return add_term(due, clock.extension_term, clock.extension_unit, self.holiday_set)
+
+    def hac_measures_for(self, unit: str) -> frozenset[str]:
+        """Formal measures that need HAC advice in the defensieonderdeel of ``unit``."""
+        do = defensieonderdeel_of(unit).value
+        return frozenset(self.hac_measures_by_defensieonderdeel.get(do, self.hac_measures))
+
+    def hac_basis_for(self, unit: str) -> str:
+        do = defensieonderdeel_of(unit).value
+        return self.hac_basis.get(do, self.hac_basis.get("default", "assumed"))
+
+    def severity(self, measure: str) -> int:
+        return self.measure_severity.get(measure, 0)
+
+    def extend_roles_for(self, task_type: TaskType) -> list[Role]:
+        roles = self.clocks[task_type].extend_roles
+        return list(self.extend_roles if roles is None else roles)
+
+    def due_from(self, task_type: TaskType, start: datetime, *, advisory: bool = False) -> datetime:
+        """The clock's term from ``start`` (the advisory-commission term where asked for)."""
+        clock = self.clocks[task_type]
+        term = clock.advisory_term if advisory and clock.advisory_term else clock.term
+        return add_term(start, term, clock.unit, self.holiday_set)
+
+    def checkin_dues(self, besluit_at: datetime) -> list[datetime]:
+        return [
+            add_term(besluit_at, t.term, t.unit, self.holiday_set) for t in self.nazorg_checkins
+        ]
 
 
 def parse_policy(text: str) -> DeadlinePolicy:

@@ -11,7 +11,7 @@ import holidays
 from domain.policy import DeadlinePolicy, parse_policy
 
 POLICY_DIR = Path(__file__).parent / "policies"
-CURRENT_POLICY_FILE = POLICY_DIR / "deadlines-2026.1.toml"
+CURRENT_POLICY_FILE = POLICY_DIR / "deadlines-2026.2.toml"
 HOLIDAY_YEARS_AHEAD = 5  # cases live for months; five years covers every realistic term
 
 

@@ -10,11 +10,13 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from domain import rules
     from domain.case import (
         BetrokkeneState,
         CaseState,
         CompleteTask,
         ExtendTask,
+        LinkParty,
         ReassignTask,
         RecordSchorsing,
         StartCase,
@@ -23,12 +25,15 @@ with workflow.unsafe.imports_passed_through():
         WithdrawMelding,
     )
     from domain.errors import CaseRuleViolation
-    from domain.payloads import parse_payload
+    from domain.payloads import BesluitNaIntrekking, SchorsingReview, parse_payload
     from domain.phases import Phase, TaskType
     from domain.roles import is_kmar
-    from workflows import rules
+    from domain.rules.parties import check_link_party
+    from domain.transition import Notification
     from workflows.lifecycle import Lifecycle
     from workflows.runtime import CaseEnded
+
+WITHDRAWAL_KEEPS_OBLIGATIONS = "withdrawal-keeps-obligations"
 
 
 def _validated(check: Callable[[], None]) -> None:
@@ -144,6 +149,7 @@ class CaseWorkflow(Lifecycle):
         # The validated payload with its defaults: the lifecycle reads fields the caller may omit.
         task.payload = parse_payload(task.task_type, req.payload).model_dump(mode="json")
         task.timer_version += 1
+        parsed = parse_payload(task.task_type, task.payload)
         on_time = task.completed_at <= task.due_at
         self.emit(
             "taak_afgerond",
@@ -156,14 +162,16 @@ class CaseWorkflow(Lifecycle):
                 "besluit": task.payload,
             },
         )
-        if task.task_type == TaskType.schorsing_review:
-            self._after_schorsing_review(task.betrokkene, req.payload)
+        if isinstance(parsed, SchorsingReview):
+            self._after_schorsing_review(task.betrokkene, parsed)
+        if isinstance(parsed, BesluitNaIntrekking) and not parsed.voortzetten:
+            self.close("ingetrokken", parsed.motivering, actor=req.actor)
         await self.settled()
         return self._result(task.task_id)
 
     @complete_task.validator
     def _validate_complete(self, req: CompleteTask) -> None:
-        _validated(lambda: rules.check_complete(self.s, req))
+        _validated(lambda: rules.check_complete(self.s, req, workflow.now()))
 
     @workflow.update
     async def extend_task(self, req: ExtendTask) -> UpdateResult:
@@ -176,12 +184,7 @@ class CaseWorkflow(Lifecycle):
         task.reminder_at = self.s.policy.reminder_at(task.opened_at, task.due_at)
         task.reminded = task.reminder_at <= now
         task.timer_version += 1
-        notify = [self.task_notification(task, "termijn_verlengd")]
-        if task.task_type == TaskType.concept_rapport:
-            notify += [
-                self.task_notification(task, "termijn_verlengd", role=party)
-                for party in ("melder", "betrokkene")
-            ]
+        notify = [self.task_notification(task, "termijn_verlengd"), *self._parties_told(task)]
         self.emit(
             "termijn_verlengd",
             actor=req.actor,
@@ -195,6 +198,35 @@ class CaseWorkflow(Lifecycle):
         )
         await self.settled()
         return self._result(task.task_id)
+
+    def _parties_told(self, task: TaskState) -> list[Notification]:
+        """Addressable notices to the melder and each betrokkene, where the clock says so."""
+        parties = self.s.policy.clock(task.task_type).notify_on_extension
+        text = f"De onderzoekstermijn in zaak {self.s.case_id} is verlengd."
+        notices = []
+        if "melder" in parties and self._melder_reachable():
+            notices.append(
+                Notification(
+                    recipient_role="melder",
+                    recipient_unit=task.unit,
+                    recipient_sub=f"melder:{self.s.case_id}",
+                    kind="termijn_verlengd",
+                    text=text,
+                )
+            )
+        if "betrokkene" in parties:
+            in_onderzoek = [b.ref for b in self._in_onderzoek()] or list(self.s.betrokkenen)
+            notices += [
+                Notification(
+                    recipient_role="betrokkene",
+                    recipient_unit=task.unit,
+                    recipient_sub=f"betrokkene:{ref}",
+                    kind="termijn_verlengd",
+                    text=text,
+                )
+                for ref in in_onderzoek
+            ]
+        return notices
 
     @extend_task.validator
     def _validate_extend(self, req: ExtendTask) -> None:
@@ -225,10 +257,25 @@ class CaseWorkflow(Lifecycle):
 
     @workflow.update
     async def withdraw_melding(self, req: WithdrawMelding) -> UpdateResult:
-        self.emit("melding_ingetrokken", actor=req.actor, details={"reden": req.reason})
-        self.close("ingetrokken", req.reason, actor=req.actor)
+        if not workflow.patched(WITHDRAWAL_KEEPS_OBLIGATIONS):
+            self.emit("melding_ingetrokken", actor=req.actor, details={"reden": req.reason})
+            self.close("ingetrokken", req.reason, actor=req.actor)
+            await self.settled()
+            return self._result()
+        effect = rules.withdrawal_effect(self.s)
+        self.s.withdrawn_at = workflow.now()
+        self.emit(
+            "melding_ingetrokken",
+            actor=req.actor,
+            details={"reden": req.reason, "gevolg": effect},
+        )
+        task_id = None
+        if effect == "sluiten":
+            self.close("ingetrokken", req.reason, actor=req.actor)
+        elif effect == "bg_beslist":
+            task_id = self.open_task(TaskType.besluit_na_intrekking).task_id
         await self.settled()
-        return self._result()
+        return self._result(task_id)
 
     @withdraw_melding.validator
     def _validate_withdraw(self, req: WithdrawMelding) -> None:
@@ -250,10 +297,26 @@ class CaseWorkflow(Lifecycle):
     def _validate_schorsing(self, req: RecordSchorsing) -> None:
         _validated(lambda: rules.check_schorsing(self.s, req))
 
-    def _after_schorsing_review(self, ref: str | None, payload: dict) -> None:
+    @workflow.update
+    async def link_party(self, req: LinkParty) -> UpdateResult:
+        """Protected: the event names nobody; the link stays in the workflow state."""
+        if req.sub not in self.s.linked_parties:
+            self.s.linked_parties.append(req.sub)
+        for task in self.s.open_tasks():
+            if req.sub in task.assignees:
+                task.assignees = [a for a in task.assignees if a != req.sub]
+        self.emit("belangenconflict_vastgelegd", actor=req.actor, details={})
+        await self.settled()
+        return self._result()
+
+    @link_party.validator
+    def _validate_link_party(self, req: LinkParty) -> None:
+        _validated(lambda: check_link_party(self.s, req))
+
+    def _after_schorsing_review(self, ref: str | None, review: SchorsingReview) -> None:
         if ref is None:
             return
-        if payload.get("besluit") == "opheffen":
+        if review.besluit == "opheffen":
             self.s.betrokkenen[ref].geschorst = False
             return
         self.open_task(TaskType.schorsing_review, betrokkene=ref)

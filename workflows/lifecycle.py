@@ -1,21 +1,51 @@
-"""The SG-989 lifecycle (domain reference, section 2): one step per phase, one dispatcher."""
+"""The SG-989 lifecycle (domain reference, section 2): one step per phase, one dispatcher.
+
+Every term comes from the case's policy version; the rules that decide what may happen live in
+``domain.rules``. Changes that alter what a running case does are guarded by ``workflow.patched``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import add_term
     from domain.case import BetrokkeneState, TaskState
+    from domain.payloads import (
+        BeslissingOpBezwaar,
+        BesluitAfdoening,
+        BesluitInstelling,
+        Bezwaar,
+        KeuzeAfhandeling,
+        NazorgAfspraak,
+        Ontvangstbevestiging,
+        ReviewBeschikking,
+        SchendingBeoordeling,
+        Voornemen,
+        Weging,
+    )
     from domain.phases import Phase, TaskType
-    from workflows.rules import is_negative_weging
+    from domain.rules import is_negative_weging, needs_bezwaartermijn
+    from domain.rules.access import payload_of
+    from domain.rules.obligations import closing_blockers
+    from domain.rules.terms import (
+        beslissing_op_bezwaar_due,
+        legacy_checkin_due,
+        legacy_terugkoppeling_due,
+        onderzoek_due,
+    )
     from workflows.runtime import CaseRuntime
 
 Step = Callable[[], Awaitable[Phase]]
+# Patch ids: each marks a change in what a running case does (old histories replay without it).
+TERMS_FROM_POLICY = "terms-from-policy"
+NO_BEZWAAR_FOR_GEEN_MAATREGEL = "no-bezwaar-for-geen-maatregel"
+NAZORG_FROM_BESLUIT = "nazorg-checkins-from-besluit"
+CLOSE_AFTER_OBLIGATIONS = "close-after-obligations"
 
 
 class Lifecycle(CaseRuntime):
@@ -41,22 +71,29 @@ class Lifecycle(CaseRuntime):
         bevestiging = self.open_task(TaskType.ontvangstbevestiging)
         contact = self.open_task(TaskType.intake_contact)
         await self.until_done(bevestiging)
-        self.open_task(
-            TaskType.terugkoppeling_melder,
-            due_at=add_term(workflow.now(), 3, "months"),
-        )
+        self.open_task(TaskType.terugkoppeling_melder, due_at=self._terugkoppeling_due(bevestiging))
         await self.until_done(contact)
         return Phase.keuze_afhandeling
+
+    def _terugkoppeling_due(self, bevestiging: TaskState) -> datetime:
+        """The Wbk clock runs from the day the ontvangstbevestiging was sent."""
+        if not workflow.patched(TERMS_FROM_POLICY):
+            return legacy_terugkoppeling_due(workflow.now())
+        start = workflow.now()
+        if bevestiging.status == "done":
+            sent = payload_of(bevestiging, Ontvangstbevestiging).verzonden_op
+            start = min(start, datetime.combine(sent, start.timetz()).astimezone(UTC))
+        return self.s.policy.due_from(TaskType.terugkoppeling_melder, start)
 
     async def keuze_afhandeling(self) -> Phase:
         task = self.open_task(TaskType.keuze_afhandeling)
         await self.until_done(task)
-        keuze = self._payload(task)
-        if keuze["keuze"] == "klacht":
-            self.s.klacht_referentie = keuze["klacht_referentie"]
-            self.close("doorverwezen_klacht", keuze["motivering"])
+        keuze = payload_of(task, KeuzeAfhandeling)
+        if keuze.keuze == "klacht":
+            self.s.klacht_referentie = keuze.klacht_referentie
+            self.close("doorverwezen_klacht", keuze.motivering)
             return Phase.gesloten
-        if keuze["keuze"] == "lijn":
+        if keuze.keuze == "lijn":
             return Phase.afdoening
         if self.s.variant == "kmar":
             self.emit("geen_weging_kmar", details={"reden": "KMar: onderzoek onder de Politiewet"})
@@ -66,34 +103,37 @@ class Lifecycle(CaseRuntime):
     async def weging(self) -> Phase:
         task = self.open_task(TaskType.weging)
         await self.until_done(task)
-        self.s.weging = self._payload(task)["advies"]
+        self.s.weging = payload_of(task, Weging).advies
         return Phase.afdoening if is_negative_weging(self.s.weging) else Phase.instelling
 
     async def instelling(self) -> Phase:
         while True:
             besluit_task = self.open_task(TaskType.besluit_instelling)
             await self.until_done(besluit_task)
-            besluit = self._payload(besluit_task)
-            if besluit["besluit"] == "niet_instellen":
+            besluit = payload_of(besluit_task, BesluitInstelling)
+            if besluit.besluit == "niet_instellen":
                 return Phase.afdoening
             review = self.open_task(TaskType.review_beschikking)
             await self.until_done(review)
-            if self._payload(review)["akkoord"]:
+            if payload_of(review, ReviewBeschikking).akkoord:
                 break
-        self.s.onderzoekers = list(besluit["onderzoekers"])
-        for ref in besluit["betrokkenen"]:
+        self.s.onderzoekers = list(besluit.onderzoekers)
+        for ref in besluit.betrokkenen:
             self.s.betrokkenen[ref].in_onderzoek = True
         self.s.onderzoek_started_at = workflow.now()
-        self.emit("beschikking_vastgesteld", details={"termijn_weken": besluit["termijn_weken"]})
+        weken = besluit.termijn_weken or self.s.policy.clock(TaskType.concept_rapport).term
+        self.emit("beschikking_vastgesteld", details={"termijn_weken": weken})
         return Phase.onderzoek
 
     async def onderzoek(self) -> Phase:
-        besluit = self._last_payload(TaskType.besluit_instelling)
+        besluit_task = self._latest(TaskType.besluit_instelling)
+        assert besluit_task is not None
+        besluit = payload_of(besluit_task, BesluitInstelling)
         started = self.s.onderzoek_started_at or workflow.now()
         concept = self.open_task(
             TaskType.concept_rapport,
             assignees=self.s.onderzoekers,
-            due_at=started + timedelta(weeks=besluit["termijn_weken"]),
+            due_at=onderzoek_due(self.s, besluit, started),
         )
         await self.until_done(concept)
         zienswijzen = [
@@ -111,7 +151,7 @@ class Lifecycle(CaseRuntime):
     async def beoordeling(self) -> Phase:
         task = self.open_task(TaskType.schending_beoordeling)
         await self.until_done(task)
-        for ref, schending in self._payload(task)["schending"].items():
+        for ref, schending in payload_of(task, SchendingBeoordeling).schending.items():
             self.s.betrokkenen[ref].schending = schending
         if any(b.schending for b in self.s.betrokkenen.values()):
             return Phase.voornemen
@@ -123,10 +163,10 @@ class Lifecycle(CaseRuntime):
         await self.until_done(*drafts)
         zienswijzen = []
         for betrokkene, draft in zip(met_schending, drafts, strict=True):
-            betrokkene.voorgenomen = list(self._payload(draft)["maatregelen"])
+            betrokkene.voorgenomen = list(payload_of(draft, Voornemen).maatregelen)
             zienswijzen.append(self._open_zienswijze_voornemen(betrokkene))
         await self.until_done(*zienswijzen)
-        hac_measures = set(self.s.policy.hac_measures)
+        hac_measures = self.s.policy.hac_measures_for(self.s.melding.unit)
         adviezen = [
             self.open_task(TaskType.hac_advies, betrokkene=b.ref)
             for b in met_schending
@@ -139,7 +179,7 @@ class Lifecycle(CaseRuntime):
         due = None
         if "ambtsbericht" in betrokkene.voorgenomen:
             weeks = self.s.policy.ambtsbericht_zienswijze_weeks
-            due = add_term(workflow.now(), weeks, "weeks")
+            due = add_term(workflow.now(), weeks, "weeks", self.s.policy.holiday_set)
         return self.open_task(TaskType.zienswijze_voornemen, betrokkene=betrokkene.ref, due_at=due)
 
     async def afdoening(self) -> Phase:
@@ -149,69 +189,110 @@ class Lifecycle(CaseRuntime):
         for task in besluiten:
             if task.betrokkene is not None:
                 betrokkene = self.s.betrokkenen[task.betrokkene]
-                betrokkene.maatregelen = list(self._payload(task)["maatregelen"])
+                betrokkene.maatregelen = list(payload_of(task, BesluitAfdoening).maatregelen)
                 betrokkene.besluit_at = task.completed_at
-        self.open_task(TaskType.nazorg_afspraak)
+        self._latest(TaskType.nazorg_afspraak) or self.open_task(TaskType.nazorg_afspraak)
+        if workflow.patched(NAZORG_FROM_BESLUIT):
+            self._open_checkins(self._besluit_at())
         return Phase.bezwaar
 
     async def bezwaar(self) -> Phase:
         decided = [b for b in self.s.betrokkenen.values() if b.besluit_at is not None]
+        if workflow.patched(NO_BEZWAAR_FOR_GEEN_MAATREGEL):
+            decided = [b for b in decided if needs_bezwaartermijn(b.maatregelen)]
         await asyncio.gather(*(self._bezwaar_of(b) for b in decided))
         return Phase.nazorg
 
     async def _bezwaar_of(self, betrokkene: BetrokkeneState) -> None:
+        besluit_at = betrokkene.besluit_at or workflow.now()
         termijn = self.open_task(
             TaskType.bezwaartermijn,
             betrokkene=betrokkene.ref,
-            due_at=add_term(betrokkene.besluit_at or workflow.now(), 6, "weeks"),
+            due_at=self.s.policy.due_from(TaskType.bezwaartermijn, besluit_at),
         )
         await self.until_done(termijn)
         if termijn.status == "expired":
             betrokkene.bezwaar = "geen_bezwaar"
             return
         betrokkene.bezwaar = "ingediend"
-        weeks = 12 if self._payload(termijn).get("advies_commissie") else 6
+        bezwaar = payload_of(termijn, Bezwaar)
+        if workflow.patched(TERMS_FROM_POLICY):
+            received = datetime.combine(bezwaar.ontvangen_op, besluit_at.timetz())
+            due = beslissing_op_bezwaar_due(
+                self.s, termijn.due_at, received, advisory=bezwaar.advies_commissie
+            )
+        else:  # replay only: counted from the moment the bezwaar was recorded
+            due = self.s.policy.due_from(
+                TaskType.beslissing_op_bezwaar, workflow.now(), advisory=bezwaar.advies_commissie
+            )
         beslissing = self.open_task(
-            TaskType.beslissing_op_bezwaar,
-            betrokkene=betrokkene.ref,
-            due_at=add_term(workflow.now(), weeks, "weeks"),
+            TaskType.beslissing_op_bezwaar, betrokkene=betrokkene.ref, due_at=due
         )
         await self.until_done(beslissing)
-        betrokkene.bezwaar = self._payload(beslissing)["uitkomst"]
+        betrokkene.bezwaar = payload_of(beslissing, BeslissingOpBezwaar).uitkomst
 
     async def nazorg(self) -> Phase:
         afspraak = self._latest(TaskType.nazorg_afspraak) or self.open_task(
             TaskType.nazorg_afspraak
         )
         await self.until_done(afspraak)
-        plan = self._payload(afspraak)
-        besluit_at = max(
-            (b.besluit_at for b in self.s.betrokkenen.values() if b.besluit_at),
-            default=afspraak.opened_at,
-        )
-        checkins = [
-            self.open_task(
-                TaskType.nazorg_checkin,
-                occurrence=f"check-in {n}",
-                assignees=plan.get("nazorg_medewerkers") or [],
-                due_at=max(add_term(besluit_at, amount, unit), workflow.now() + timedelta(days=1)),
+        plan = payload_of(afspraak, NazorgAfspraak)
+        checkins = [t for t in self.s.tasks.values() if t.task_type == TaskType.nazorg_checkin]
+        if checkins:  # opened at the besluit: now they know who gives the nazorg
+            for task in checkins:
+                if task.is_open and not task.assignees:
+                    task.assignees = list(plan.nazorg_medewerkers)
+        else:
+            checkins = self._open_checkins(
+                self._besluit_at(afspraak.opened_at), plan.nazorg_medewerkers, legacy=True
             )
-            for n, (amount, unit) in enumerate(((4, "weeks"), (3, "months")), start=1)
-        ]
         await self.until_done(*checkins)
         feedback = [t for t in self.s.open_tasks() if t.task_type == TaskType.terugkoppeling_melder]
         await self.until_done(*feedback)
+        if workflow.patched(CLOSE_AFTER_OBLIGATIONS):
+            await self._final_obligations()
         self.close("afgedaan", "afdoening, bezwaar en nazorg afgerond")
         return Phase.gesloten
 
+    async def _final_obligations(self) -> None:
+        """The melder hears the outcome; no closing while a betrokkene is geschorst."""
+        if self._melder_reachable():
+            uitkomst = self.open_task(TaskType.terugkoppeling_melder, occurrence="uitkomst")
+            await self.until_done(uitkomst)
+        if closing_blockers(self.s):
+            self.emit("sluiting_uitgesteld", details={"redenen": closing_blockers(self.s)})
+            await workflow.wait_condition(lambda: not closing_blockers(self.s))
+
+    def _open_checkins(
+        self, besluit_at: datetime, assignees: list[str] | None = None, *, legacy: bool = False
+    ) -> list[TaskState]:
+        dues = self.s.policy.checkin_dues(besluit_at)
+        if legacy:
+            dues = [legacy_checkin_due(due, workflow.now()) for due in dues]
+        return [
+            self.open_task(
+                TaskType.nazorg_checkin,
+                occurrence=f"check-in {n}",
+                assignees=assignees or [],
+                due_at=due,
+            )
+            for n, due in enumerate(dues, start=1)
+        ]
+
     # -- helpers ---------------------------------------------------------------------------
+
+    def _besluit_at(self, default: datetime | None = None) -> datetime:
+        return max(
+            (b.besluit_at for b in self.s.betrokkenen.values() if b.besluit_at),
+            default=default or workflow.now(),
+        )
+
+    def _melder_reachable(self) -> bool:
+        melding = self.s.melding
+        return not (melding.melder_type == "anoniem" and not melding.melder_contact)
 
     def _in_onderzoek(self) -> list[BetrokkeneState]:
         return [b for b in self.s.betrokkenen.values() if b.in_onderzoek]
-
-    @staticmethod
-    def _payload(task: TaskState) -> dict:
-        return task.payload or {}
 
     def _latest(self, task_type: TaskType) -> TaskState | None:
         """The newest task of a type that was not cancelled (open, done or expired)."""
@@ -219,7 +300,3 @@ class Lifecycle(CaseRuntime):
             t for t in self.s.tasks.values() if t.task_type == task_type and t.status != "cancelled"
         ]
         return kept[-1] if kept else None
-
-    def _last_payload(self, task_type: TaskType) -> dict:
-        latest = self._latest(task_type)
-        return (latest.payload or {}) if latest else {}

@@ -21,7 +21,7 @@ from api.main import create_app
 from api.tokens import issue_local_token
 from sg989.settings import Settings
 from store.db import make_engine, session_scope
-from store.models import CaseRegistration
+from store.models import CaseRegistration, Person
 from tests.databases import fresh_database_url
 
 UNIT = "CLAS/11LMB"
@@ -63,6 +63,13 @@ def fresh_engine(tmp_path: Path) -> Engine:
     offset = next(_offsets) * 1000 + random.randrange(1000) * 100_000
     with session_scope(engine) as session:
         session.add(CaseRegistration(id=offset, case_id=f"seed-{offset}", requested_by="test"))
+        # The directory: reassignment goes only to a person who holds the task's role in scope.
+        for who, user in {**USERS, "cdt-2": {**USERS["commandant"], "sub": "cdt-2"}}.items():
+            session.add(
+                Person(
+                    sub=user["sub"], name=f"Test {who}", roles=user["roles"], units=user["units"]
+                )
+            )
         if engine.dialect.name == "postgresql":  # an explicit id does not move the sequence there
             session.execute(
                 text(f"SELECT setval(pg_get_serial_sequence('caseregistration', 'id'), {offset})")

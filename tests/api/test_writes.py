@@ -259,6 +259,15 @@ async def test_schorsing_starts_its_review_and_withdrawal_closes_the_case(api, h
     )
     assert twice.status_code == 409 and "already recorded" in twice.json()["detail"]
 
+    while_geschorst = await api.post(
+        f"/cases/{case_id}/withdraw",
+        json={"reason": "Melder trekt in."},
+        headers=headers("coid_adviseur"),
+    )  # a case does not close while a betrokkene is geschorst (issue 7)
+    assert while_geschorst.status_code == 409 and "geschorst" in while_geschorst.json()["detail"]
+    await users.complete(
+        "commandant", case_id, "schorsing_review", {"besluit": "opheffen", "motivering": "m"}
+    )
     withdrawn = await api.post(
         f"/cases/{case_id}/withdraw",
         json={"reason": "Melder trekt in."},

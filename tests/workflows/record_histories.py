@@ -38,11 +38,12 @@ async def closed_after_nazorg(env: WorkflowEnvironment) -> list[str]:
     case = await CaseDriver.start(env.client, load_policy(), QUEUE)
     await case.intake()
     await case.choose("lijn")
-    await finish_afdoening(case, ["ambtsbericht", "leerafspraak"])
+    await finish_afdoening(case, ["waarschuwingsbrief", "leerafspraak"])
     await env.sleep(timedelta(weeks=7))
     for _ in range(2):
         await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "v"})
-    await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
+    for _ in range(2):  # the 3-month feedback, then the outcome at closure
+        await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
     await case.handle.result()
     return [case.case_id]
 

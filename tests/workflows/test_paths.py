@@ -78,6 +78,8 @@ async def test_full_path_with_investigation_and_hac(
     for _ in range(2):
         await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "Goed gesprek."})
     await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "Melder geïnformeerd."})
+    # At closure the melder always hears the outcome.
+    await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "Uitkomst gemeld."})
     final = await case.handle.result()
 
     assert final.status == "gesloten" and final.outcome == "afgedaan"
@@ -168,7 +170,7 @@ async def test_several_betrokkenen_each_get_their_own_measures(
     await case.complete(
         TaskType.besluit_afdoening,
         COMMANDANT,
-        {"maatregelen": ["ambtsbericht", "leerafspraak"], "motivering": "m"},
+        {"maatregelen": ["waarschuwingsbrief", "leerafspraak"], "motivering": "m"},
         betrokkene="BTR-1",
     )
     await case.complete(
@@ -178,13 +180,13 @@ async def test_several_betrokkenen_each_get_their_own_measures(
         betrokkene="BTR-2",
     )
     state = await case.state()
-    assert state.betrokkenen["BTR-1"].maatregelen == ["ambtsbericht", "leerafspraak"]
+    assert state.betrokkenen["BTR-1"].maatregelen == ["waarschuwingsbrief", "leerafspraak"]
     assert state.betrokkenen["BTR-2"].maatregelen == ["geen_maatregel"]
     with Session(engine) as session:
         rows = session.exec(select(MeasureDecision.betrokkene_ref, MeasureDecision.measure)).all()
     assert sorted(rows) == [
-        ("BTR-1", "ambtsbericht"),
         ("BTR-1", "leerafspraak"),
+        ("BTR-1", "waarschuwingsbrief"),
         ("BTR-2", "geen_maatregel"),
     ]
 
@@ -193,7 +195,7 @@ async def test_bezwaar_within_term_gets_a_beslissing(time_worker, policy, task_q
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
     await case.intake()
     await case.choose("lijn")
-    await finish_afdoening(case, ["berisping"])
+    await finish_afdoening(case, ["waarschuwingsbrief"])
     await case.complete(TaskType.bezwaartermijn, JURIST, {"ontvangen_op": "2026-12-01"})
     await case.complete(
         TaskType.beslissing_op_bezwaar,
@@ -204,14 +206,16 @@ async def test_bezwaar_within_term_gets_a_beslissing(time_worker, policy, task_q
     assert state.betrokkenen["BTR-1"].bezwaar == "ongegrond" and state.phase == Phase.nazorg
 
 
-async def test_withdrawal_closes_the_case_in_any_open_phase(
+async def test_withdrawal_before_the_beschikking_closes_the_case(
     time_worker, policy, task_queue
 ) -> None:
     from domain.case import WithdrawMelding
     from workflows.case import CaseWorkflow
 
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
-    await drive_investigation(case)  # well into the investigation
+    await case.intake()
+    await case.choose("onderzoek_overwogen")
+    await case.complete(TaskType.weging, COID, {"advies": "onderzoek", "motivering": "Concreet."})
     await case.handle.execute_update(
         CaseWorkflow.withdraw_melding, WithdrawMelding(actor=COMMANDANT, reason="Melder trekt in.")
     )
@@ -225,6 +229,7 @@ async def test_reassignment_moves_the_task_and_records_why(
     time_worker, policy, task_queue, engine
 ) -> None:
     from domain.case import ReassignTask
+    from domain.roles import Role
     from workflows.case import CaseWorkflow
 
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
@@ -237,7 +242,14 @@ async def test_reassignment_moves_the_task_and_records_why(
     task = await case.open_task(TaskType.voornemen)
     await case.handle.execute_update(
         CaseWorkflow.reassign_task,
-        ReassignTask(actor=COMMANDANT, task_id=task.task_id, assignee="jurist-2", reason="Verlof."),
+        ReassignTask(
+            actor=COMMANDANT,
+            task_id=task.task_id,
+            assignee="jurist-2",
+            reason="Verlof.",
+            assignee_roles=[Role.jurist],
+            assignee_units=["CLAS"],
+        ),
     )
     assert (await case.open_task(TaskType.voornemen)).assignees == ["jurist-2"]
     with Session(engine) as session:

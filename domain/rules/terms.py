@@ -1,0 +1,85 @@
+"""Every term from the case's policy version (domain reference, section 3)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from domain.calendar import add_months
+from domain.case import CaseState, ExtendTask
+from domain.errors import Rejection
+from domain.payloads import BesluitInstelling
+from domain.phases import TaskType
+from domain.rules.access import check_in_scope, open_task_for, reject
+
+
+def check_extend(state: CaseState, req: ExtendTask, now: datetime) -> None:
+    task = open_task_for(state, req.task_id)
+    policy = state.policy
+    roles = policy.extend_roles_for(task.task_type)
+    check_in_scope(state, req.actor, roles, f"extending the term for '{task.label}'")
+    clock = policy.clock(task.task_type)
+    if not clock.extendable:
+        raise reject(
+            Rejection.conflict,
+            f"the term for '{task.label}' cannot be extended (basis: {clock.basis})",
+        )
+    if clock.max_extensions is not None and task.extensions >= clock.max_extensions:
+        raise reject(
+            Rejection.conflict,
+            f"the term for '{task.label}' may be extended {clock.max_extensions} time(s); "
+            "that has been used",
+        )
+    if req.new_due_at <= task.due_at or req.new_due_at <= now:
+        raise reject(
+            Rejection.invalid,
+            f"new_due_at must lie after the current due date {task.due_at.isoformat()} and now",
+        )
+    ceiling = policy.max_extension(task.task_type, task.due_at)
+    if ceiling is not None and req.new_due_at > ceiling:
+        raise reject(
+            Rejection.invalid,
+            f"the term for '{task.label}' may move to {ceiling.isoformat()} at the latest",
+        )
+
+
+def check_onderzoek_term(state: CaseState, besluit: BesluitInstelling, now: datetime) -> None:
+    """The beschikking may set a shorter onderzoek than the policy, never a longer one."""
+    if besluit.besluit != "instellen" or besluit.termijn_weken is None:
+        return
+    ceiling = state.policy.due_from(TaskType.concept_rapport, now)
+    if now + timedelta(weeks=besluit.termijn_weken) > ceiling:
+        clock = state.policy.clock(TaskType.concept_rapport)
+        raise reject(
+            Rejection.invalid,
+            f"termijn_weken {besluit.termijn_weken} exceeds the onderzoek term of policy "
+            f"{state.policy.version} ({clock.term} {clock.unit}); a longer onderzoek needs an "
+            "extension by the BG, with reasons",
+        )
+
+
+def onderzoek_due(state: CaseState, besluit: BesluitInstelling, started: datetime) -> datetime:
+    """End of the onderzoek: the beschikking's own term, else the policy's."""
+    if besluit.termijn_weken is None:
+        return state.policy.due_from(TaskType.concept_rapport, started)
+    return started + timedelta(weeks=besluit.termijn_weken)
+
+
+def beslissing_op_bezwaar_due(
+    state: CaseState, termijn_end: datetime, received: datetime, *, advisory: bool
+) -> datetime:
+    """Awb 7:10: counted from the end of the bezwaartermijn, or from receipt of a late bezwaar."""
+    start = max(termijn_end, received)
+    return state.policy.due_from(TaskType.beslissing_op_bezwaar, start, advisory=advisory)
+
+
+# Before the check-ins were opened at the besluit, a check-in already past fell one day later.
+LEGACY_CHECKIN_FLOOR = timedelta(days=1)
+
+
+def legacy_checkin_due(due: datetime, now: datetime) -> datetime:
+    return max(due, now + LEGACY_CHECKIN_FLOOR)
+
+
+def legacy_terugkoppeling_due(now: datetime) -> datetime:
+    """Before 2026.2 the Wbk clock ran 3 months from the moment the bevestiging was recorded."""
+    return add_months(now, 3)
