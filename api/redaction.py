@@ -38,6 +38,12 @@ NEED_TO_KNOW: dict[str, frozenset[Role]] = {
     "melder_task_content": frozenset({R.coid_adviseur}),
     "decision_content": frozenset({R.commandant, R.coid_adviseur, R.jurist}),
 }
+# The KMar's own integrity adviser takes the intake there and needs what the COID adviser needs
+# elsewhere; unit scope keeps them to KMar cases.
+NEED_TO_KNOW = {
+    f: roles | {R.kmar_integriteitsadviseur} if R.coid_adviseur in roles else roles
+    for f, roles in NEED_TO_KNOW.items()
+}
 CASE_FIELDS = (
     "melder_contact",
     "description",
@@ -50,7 +56,9 @@ CASE_FIELDS = (
     "maatregelen",
     "assignees",
 )
-TIMELINE_READERS = frozenset({R.commandant, R.coid_adviseur, R.jurist, R.auditor})
+TIMELINE_READERS = frozenset(
+    {R.commandant, R.coid_adviseur, R.kmar_integriteitsadviseur, R.jurist, R.auditor}
+)
 CHAIN_VERIFIERS = TIMELINE_READERS | {R.beheerder}
 MELDER_TASKS = frozenset(
     {TaskType.ontvangstbevestiging, TaskType.intake_contact, TaskType.terugkoppeling_melder}
@@ -65,6 +73,7 @@ AUDITOR_DETAILS = frozenset(
 # Which role a multi-role caller reads a case as: the one that needs the most.
 PRECEDENCE = (
     R.coid_adviseur,
+    R.kmar_integriteitsadviseur,
     R.commandant,
     R.jurist,
     R.onderzoeker,
@@ -82,7 +91,8 @@ def may_see(role: Role, field: str) -> bool:
 def is_case_adviser(user: Actor, tasks: Sequence[Task]) -> bool:
     """The case's COID adviser: whoever completed one of its COID tasks or has one assigned.
     Until someone has, every COID adviser in scope is: one of them must take the intake."""
-    coid_tasks = [t for t in tasks if t.role == R.coid_adviseur.value]
+    advisers = (R.coid_adviseur.value, R.kmar_integriteitsadviseur.value)
+    coid_tasks = [t for t in tasks if t.role in advisers]
     handlers = {t.completed_by for t in coid_tasks if t.completed_by}
     handlers |= {sub for t in coid_tasks if t.status == "open" for sub in t.assignees}
     return not handlers or user.sub in handlers

@@ -102,3 +102,15 @@ PARALLEL_TASKS = frozenset(
         TaskType.besluit_na_intrekking,
     }
 )
+
+# Tasks that belong to whoever takes the intake (the COID, or at the KMar its own adviser).
+INTAKE_TASKS = frozenset(
+    {TaskType.ontvangstbevestiging, TaskType.intake_contact, TaskType.terugkoppeling_melder}
+)
+
+
+def task_owner(task_type: TaskType, variant: str = "standaard") -> Role:
+    """The role that owns a task in a case of ``variant``: never the COID at the KMar."""
+    if variant == "kmar" and task_type in INTAKE_TASKS:
+        return Role.kmar_integriteitsadviseur
+    return TASK_OWNER[task_type]

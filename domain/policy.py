@@ -68,6 +68,8 @@ class DeadlinePolicy(BaseModel):
     hac_basis: dict[str, str] = Field(default_factory=dict)
     measure_severity: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     nazorg_checkins: list[Term] = Field(default_factory=lambda: list(DEFAULT_CHECKINS))
+    # The KMar's own chain (section 1): replaces ``escalation`` for these roles in KMar cases.
+    escalation_kmar: dict[Role, list[str]] = Field(default_factory=dict)
     # Filled at start-up from a maintained library; a case keeps the dates it started with.
     public_holidays: list[date] = Field(default_factory=list)
 
@@ -137,6 +139,13 @@ class DeadlinePolicy(BaseModel):
         if clock.extension_term is None or clock.extension_unit is None:
             return None
         return add_term(due, clock.extension_term, clock.extension_unit, self.holiday_set)
+
+    def for_variant(self, variant: str) -> DeadlinePolicy:
+        """The policy a case of ``variant`` runs under: KMar escalation stays in the KMar."""
+        if variant != "kmar" or not self.escalation_kmar:
+            return self
+        escalation = {**self.escalation, **self.escalation_kmar}
+        return self.model_copy(update={"escalation": escalation})
 
     def hac_measures_for(self, unit: str) -> frozenset[str]:
         """Formal measures that need HAC advice in the defensieonderdeel of ``unit``."""

@@ -14,6 +14,8 @@ class Role(StrEnum):
     nazorg = "nazorg"
     auditor = "auditor"
     beheerder = "beheerder"
+    # The KMar's own adviseur integriteit (Sectie Integriteit): the intake the COID does elsewhere.
+    kmar_integriteitsadviseur = "kmar_integriteitsadviseur"
 
 
 class Defensieonderdeel(StrEnum):
@@ -51,3 +53,8 @@ def unit_in_scope(unit: str, scopes: list[str] | tuple[str, ...]) -> bool:
 def is_kmar(unit: str) -> bool:
     """KMar cases follow the Politiewet variant: no COID weging, own SIO and JuHRA."""
     return defensieonderdeel_of(unit) is Defensieonderdeel.KMar
+
+
+def intake_role(unit: str) -> Role:
+    """Who takes the intake and talks with the melder: the KMar's own adviser, else the COID."""
+    return Role.kmar_integriteitsadviseur if is_kmar(unit) else Role.coid_adviseur

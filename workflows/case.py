@@ -92,12 +92,13 @@ class CaseWorkflow(Lifecycle):
 
     def _new_state(self, start: StartCase) -> CaseState:
         now = workflow.now()
+        variant = "kmar" if is_kmar(start.melding.unit) else "standaard"
         return CaseState(
             case_id=start.case_id,
             melding=start.melding,
             registered_by=start.registered_by,
-            policy=start.policy,
-            variant="kmar" if is_kmar(start.melding.unit) else "standaard",
+            policy=start.policy.for_variant(variant),
+            variant=variant,
             registered_at=now,
             phase_entered_at={Phase.intake.value: now},
             betrokkenen={ref: BetrokkeneState(ref=ref) for ref in start.melding.betrokkenen},

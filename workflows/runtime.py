@@ -11,7 +11,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.case import Actor, CaseState, Outcome, TaskState
-    from domain.phases import TASK_LABEL, TASK_OWNER, Phase, TaskType
+    from domain.phases import TASK_LABEL, Phase, TaskType, task_owner
     from domain.roles import Role
     from domain.transition import AuditEventIn, Notification, Transition
 
@@ -126,7 +126,7 @@ class CaseRuntime:
         now = workflow.now()
         policy = self.s.policy
         due = due_at or policy.due(task_type, now, via_mid=self.s.melding.channel == "mid")
-        role = TASK_OWNER[task_type]
+        role = task_owner(task_type, self.s.variant)
         label = TASK_LABEL[task_type]
         if self.s.variant == "kmar":
             label += VARIANT_LABEL.get(role, "")

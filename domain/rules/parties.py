@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.case import CaseState, LinkParty
 from domain.errors import Rejection
-from domain.roles import Role
+from domain.roles import intake_role
 from domain.rules.access import check_case_open, check_in_scope, reject
 
 
@@ -13,18 +13,24 @@ def case_advisers(state: CaseState) -> set[str]:
     return {
         t.completed_by
         for t in state.tasks.values()
-        if t.role == Role.coid_adviseur and t.completed_by
-    } | {sub for t in state.open_tasks() if t.role == Role.coid_adviseur for sub in t.assignees}
+        if t.role == intake_role(state.melding.unit) and t.completed_by
+    } | {
+        sub
+        for t in state.open_tasks()
+        if t.role == intake_role(state.melding.unit)
+        for sub in t.assignees
+    }
 
 
 def check_link_party(state: CaseState, req: LinkParty) -> None:
     check_case_open(state)
-    check_in_scope(state, req.actor, [Role.coid_adviseur], "recording a conflict of interest")
+    adviser_role = intake_role(state.melding.unit)
+    check_in_scope(state, req.actor, [adviser_role], "recording a conflict of interest")
     advisers = case_advisers(state)
     if advisers and req.actor.sub not in advisers:
         raise reject(
             Rejection.forbidden,
-            "only the case's own COID adviser records who is melder or betrokkene in it",
+            "only the case's own integrity adviser records who is melder or betrokkene in it",
         )
     if req.sub == req.actor.sub:
         raise reject(

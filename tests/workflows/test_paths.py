@@ -264,7 +264,7 @@ async def test_kmar_case_has_no_weging_and_juhra_reviews(time_worker, policy, ta
     from tests.workflows.driver import actor
 
     kmar_cdt = actor(Role.commandant, units=["KMar"])
-    kmar_coid = actor(Role.coid_adviseur, units=["KMar"])
+    kmar_coid = actor(Role.kmar_integriteitsadviseur, units=["KMar"])
     juhra = actor(Role.jurist, units=["KMar"])
     case = await CaseDriver.start(
         time_worker.client, policy, task_queue, unit="KMar/BRIGADE-SCHIPHOL"
