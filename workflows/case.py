@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from typing import Literal
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -92,7 +93,9 @@ class CaseWorkflow(Lifecycle):
 
     def _new_state(self, start: StartCase) -> CaseState:
         now = workflow.now()
-        variant = "kmar" if is_kmar(start.melding.unit) else "standaard"
+        variant: Literal["standaard", "kmar"] = (
+            "kmar" if is_kmar(start.melding.unit) else "standaard"
+        )
         return CaseState(
             case_id=start.case_id,
             melding=start.melding,
