@@ -143,6 +143,8 @@ class CaseState(BaseModel):
     # People linked to the case as melder or betrokkene (protected: only the case's adviser
     # records it; it never reaches the read model). They cannot act on it in any role.
     linked_parties: list[str] = Field(default_factory=list)
+    getuigen: list[str] = Field(default_factory=list)
+    related_cases: list[str] = Field(default_factory=list)
 
     def open_tasks(self) -> list[TaskState]:
         return [t for t in self.tasks.values() if t.is_open]
@@ -198,6 +200,38 @@ class LinkParty(BaseModel):
     actor: Actor
     sub: str = Field(min_length=1)
     party: Literal["melder", "betrokkene"]
+    reason: str = Field(min_length=1)
+
+
+class StartNazorg(BaseModel):
+    """The BG opens nazorg early: any time after the weging (section 2: it may start during the
+    investigation)."""
+
+    actor: Actor
+    reason: str = Field(min_length=1)
+
+
+class AddPerson(BaseModel):
+    """A betrokkene or getuige who comes to light during the investigation."""
+
+    actor: Actor
+    ref: str
+    as_role: Literal["betrokkene", "getuige"]
+    reason: str = Field(min_length=1)
+
+    @field_validator("ref")
+    @classmethod
+    def _pseudonym(cls, ref: str) -> str:
+        if not BETROKKENE_REF.match(ref):
+            raise ValueError(f"'{ref}' is not a pseudonymous reference (e.g. BTR-2), never a name")
+        return ref
+
+
+class LinkMelding(BaseModel):
+    """Another case about the same events or people."""
+
+    actor: Actor
+    other_case_id: str = Field(min_length=1, max_length=40)
     reason: str = Field(min_length=1)
 
 

@@ -13,14 +13,17 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain import rules
     from domain.case import (
+        AddPerson,
         BetrokkeneState,
         CaseState,
         CompleteTask,
         ExtendTask,
+        LinkMelding,
         LinkParty,
         ReassignTask,
         RecordSchorsing,
         StartCase,
+        StartNazorg,
         TaskState,
         UpdateResult,
         WithdrawMelding,
@@ -30,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.phases import Phase, TaskType
     from domain.roles import is_kmar
     from domain.rules.parties import check_link_party
+    from domain.rules.practice import check_add_person, check_link_melding, check_start_nazorg
     from domain.transition import Notification
     from workflows.lifecycle import Lifecycle
     from workflows.runtime import CaseEnded
@@ -316,6 +320,52 @@ class CaseWorkflow(Lifecycle):
     @link_party.validator
     def _validate_link_party(self, req: LinkParty) -> None:
         _validated(lambda: check_link_party(self.s, req))
+
+    @workflow.update
+    async def start_nazorg(self, req: StartNazorg) -> UpdateResult:
+        self.emit("nazorg_geopend", actor=req.actor, details={"reden": req.reason})
+        task = self.open_task(TaskType.nazorg_afspraak)
+        await self.settled()
+        return self._result(task.task_id)
+
+    @start_nazorg.validator
+    def _validate_start_nazorg(self, req: StartNazorg) -> None:
+        _validated(lambda: check_start_nazorg(self.s, req))
+
+    @workflow.update
+    async def add_person(self, req: AddPerson) -> UpdateResult:
+        if req.as_role == "getuige":
+            self.s.getuigen.append(req.ref)
+        else:
+            self.s.betrokkenen[req.ref] = BetrokkeneState(
+                ref=req.ref, in_onderzoek=self.s.phase == Phase.onderzoek
+            )
+        self.emit(
+            f"{req.as_role}_toegevoegd",
+            actor=req.actor,
+            details={"ref": req.ref, "reden": req.reason},
+        )
+        await self.settled()
+        return self._result()
+
+    @add_person.validator
+    def _validate_add_person(self, req: AddPerson) -> None:
+        _validated(lambda: check_add_person(self.s, req))
+
+    @workflow.update
+    async def link_melding(self, req: LinkMelding) -> UpdateResult:
+        self.s.related_cases.append(req.other_case_id)
+        self.emit(
+            "melding_gekoppeld",
+            actor=req.actor,
+            details={"zaak": req.other_case_id, "reden": req.reason},
+        )
+        await self.settled()
+        return self._result()
+
+    @link_melding.validator
+    def _validate_link_melding(self, req: LinkMelding) -> None:
+        _validated(lambda: check_link_melding(self.s, req))
 
     def _after_schorsing_review(self, ref: str | None, review: SchorsingReview) -> None:
         if ref is None:

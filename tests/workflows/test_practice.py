@@ -1,0 +1,79 @@
+"""What cases need in practice (issue 7 items 5 and 10): early nazorg, new betrokkenen and
+getuigen with reasons, related meldingen."""
+
+from __future__ import annotations
+
+from domain.case import AddPerson, LinkMelding, StartNazorg
+from domain.phases import Phase, TaskType
+from tests.workflows.driver import COID, COMMANDANT, ONDERZOEKER, CaseDriver
+from tests.workflows.test_obligations import to_onderzoek
+from tests.workflows.test_rejections import rejected, update_events
+from workflows.case import CaseWorkflow
+
+RAPPORT = {"document_ref": "DOC-1", "samenvatting": "Bevindingen."}
+
+
+async def test_bg_opens_nazorg_any_time_after_the_weging(time_worker, policy, task_queue) -> None:
+    case = await CaseDriver.start(time_worker.client, policy, task_queue)
+    await case.intake()
+    early = StartNazorg(actor=COMMANDANT, reason="Melder heeft steun nodig.")
+    kind, message = await rejected(case, CaseWorkflow.start_nazorg, early)
+    assert kind == "conflict" and "once the weging is given" in message
+    assert await update_events(case) == 2  # only the two intake steps
+    await case.choose("onderzoek_overwogen")
+    await case.complete(TaskType.weging, COID, {"advies": "onderzoek", "motivering": "m"})
+    result = await case.handle.execute_update(CaseWorkflow.start_nazorg, early)
+    afspraak = await case.open_task(TaskType.nazorg_afspraak)
+    assert result.task_id == afspraak.task_id and result.phase == Phase.instelling
+    kind, message = await rejected(case, CaseWorkflow.start_nazorg, early)
+    assert kind == "conflict" and "already opened" in message
+
+
+async def test_a_betrokkene_added_during_the_onderzoek_gets_their_own_zienswijze_and_afdoening(
+    time_worker, policy, task_queue
+) -> None:
+    case = await CaseDriver.start(time_worker.client, policy, task_queue)
+    await to_onderzoek(case)
+    add = AddPerson(actor=COMMANDANT, ref="BTR-2", as_role="betrokkene", reason="Uit verhoren.")
+    await case.handle.execute_update(CaseWorkflow.add_person, add)
+    await case.handle.execute_update(
+        CaseWorkflow.add_person,
+        AddPerson(actor=COMMANDANT, ref="GTG-1", as_role="getuige", reason="Was aanwezig."),
+    )
+    kind, message = await rejected(case, CaseWorkflow.add_person, add)
+    assert kind == "conflict" and "already part of this case" in message
+    await case.complete(TaskType.concept_rapport, ONDERZOEKER, RAPPORT)
+    late = AddPerson(actor=COMMANDANT, ref="BTR-3", as_role="betrokkene", reason="Te laat.")
+    before = await update_events(case)
+    kind, message = await rejected(case, CaseWorkflow.add_person, late)
+    assert kind == "conflict" and "hoor en wederhoor" in message
+    assert await update_events(case) == before
+
+    state = await case.state()
+    assert state.getuigen == ["GTG-1"] and state.betrokkenen["BTR-2"].in_onderzoek
+    for ref in ("BTR-1", "BTR-2"):
+        await case.complete(TaskType.zienswijze_concept, ONDERZOEKER, {"ontvangen": False}, ref)
+    await case.complete(TaskType.eindrapport, ONDERZOEKER, RAPPORT)
+    await case.complete(
+        TaskType.schending_beoordeling,
+        COMMANDANT,
+        {"schending": {"BTR-1": False, "BTR-2": False}, "motivering": "m"},
+    )
+    besluiten = [
+        t.betrokkene
+        for t in (await case.state()).open_tasks()
+        if t.task_type == TaskType.besluit_afdoening
+    ]
+    assert sorted(besluiten) == ["BTR-1", "BTR-2"]
+
+
+async def test_related_meldingen_are_linked_with_reasons(time_worker, policy, task_queue) -> None:
+    case = await CaseDriver.start(time_worker.client, policy, task_queue)
+    link = LinkMelding(actor=COID, other_case_id="ZK-2026-0042", reason="Zelfde oefening.")
+    await case.handle.execute_update(CaseWorkflow.link_melding, link)
+    kind, _ = await rejected(case, CaseWorkflow.link_melding, link)
+    assert kind == "conflict"
+    itself = link.model_copy(update={"other_case_id": case.case_id})
+    kind, message = await rejected(case, CaseWorkflow.link_melding, itself)
+    assert kind == "invalid" and "itself" in message
+    assert (await case.state()).related_cases == ["ZK-2026-0042"]
