@@ -13,6 +13,7 @@ from domain.calendar import add_term
 from domain.measures import DEFAULT_SEVERITY, FORMAL_MEASURES
 from domain.phases import TaskType
 from domain.roles import Role, defensieonderdeel_of
+from domain.workcalendar import CalendarPolicy, from_amsterdam, to_amsterdam
 
 TermUnit = Literal["days", "working_days", "weeks", "months"]
 OnDeadline = Literal["escalate", "expire"]
@@ -70,6 +71,9 @@ class DeadlinePolicy(BaseModel):
     nazorg_checkins: list[Term] = Field(default_factory=lambda: list(DEFAULT_CHECKINS))
     # The KMar's own chain (section 1): replaces ``escalation`` for these roles in KMar cases.
     escalation_kmar: dict[Role, list[str]] = Field(default_factory=dict)
+    # Working days and holidays by rule in Amsterdam time; None (versions before 2026.2): UTC
+    # dates and the ``public_holidays`` list, times of day kept.
+    calendar: CalendarPolicy | None = None
     # Filled at start-up from a maintained library; a case keeps the dates it started with.
     public_holidays: list[date] = Field(default_factory=list)
 
@@ -119,16 +123,30 @@ class DeadlinePolicy(BaseModel):
     def clock(self, task_type: TaskType) -> Clock:
         return self.clocks[task_type]
 
+    def term_end(self, start: datetime, amount: int, unit: str) -> datetime:
+        """When a term of ``amount`` ``unit`` from ``start`` ends: with a calendar, at the end
+        of a working day in Amsterdam (never on a weekend or holiday)."""
+        if self.calendar is None:
+            return add_term(start, amount, unit, self.holiday_set)
+        if unit == "working_days":
+            return self.calendar.add_working_days(start, amount)
+        local_end = add_term(to_amsterdam(start), amount, unit)
+        return self.calendar.deadline(from_amsterdam(local_end))
+
     def due(self, task_type: TaskType, start: datetime, *, via_mid: bool = False) -> datetime:
         clock = self.clocks[task_type]
         term = clock.mid_term if via_mid and clock.mid_term else clock.term
-        return add_term(start, term, clock.unit, self.holiday_set)
+        return self.term_end(start, term, clock.unit)
 
     def reminder_at(self, opened: datetime, due: datetime) -> datetime:
-        return opened + (due - opened) * self.reminder_fraction
+        moment = opened + (due - opened) * self.reminder_fraction
+        if self.calendar is None:
+            return moment
+        on_working_day = self.calendar.on_working_day(moment)
+        return on_working_day if on_working_day > opened else moment
 
     def second_escalation_at(self, due: datetime) -> datetime:
-        return add_term(due, self.second_escalation_working_days, "working_days", self.holiday_set)
+        return self.term_end(due, self.second_escalation_working_days, "working_days")
 
     def escalation_levels(self, role: Role) -> list[str]:
         return self.escalation.get(role, [])
@@ -138,7 +156,7 @@ class DeadlinePolicy(BaseModel):
         clock = self.clocks[task_type]
         if clock.extension_term is None or clock.extension_unit is None:
             return None
-        return add_term(due, clock.extension_term, clock.extension_unit, self.holiday_set)
+        return self.term_end(due, clock.extension_term, clock.extension_unit)
 
     def for_variant(self, variant: str) -> DeadlinePolicy:
         """The policy a case of ``variant`` runs under: KMar escalation stays in the KMar."""
@@ -167,12 +185,10 @@ class DeadlinePolicy(BaseModel):
         """The clock's term from ``start`` (the advisory-commission term where asked for)."""
         clock = self.clocks[task_type]
         term = clock.advisory_term if advisory and clock.advisory_term else clock.term
-        return add_term(start, term, clock.unit, self.holiday_set)
+        return self.term_end(start, term, clock.unit)
 
     def checkin_dues(self, besluit_at: datetime) -> list[datetime]:
-        return [
-            add_term(besluit_at, t.term, t.unit, self.holiday_set) for t in self.nazorg_checkins
-        ]
+        return [self.term_end(besluit_at, t.term, t.unit) for t in self.nazorg_checkins]
 
 
 def parse_policy(text: str) -> DeadlinePolicy:

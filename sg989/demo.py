@@ -97,6 +97,10 @@ SCRIPT: list[tuple[TaskType, Actor, dict[str, Any]]] = [
     ),
     (TaskType.nazorg_checkin, NAZORG, {"verslag": "Team pakt het op."}),
     (TaskType.nazorg_checkin, NAZORG, {"verslag": "Afgerond."}),
+    # A case does not close while a betrokkene is geschorst: the BG lifts it first.
+    (TaskType.schorsing_review, COMMANDANT, {"besluit": "opheffen", "motivering": "Afgedaan."}),
+    (TaskType.terugkoppeling_melder, COID, {"verslag": "Melder geïnformeerd over de voortgang."}),
+    # At closure the melder always hears the outcome (issue 7).
     (TaskType.terugkoppeling_melder, COID, {"verslag": "Melder geïnformeerd over de afloop."}),
 ]
 

@@ -23,6 +23,8 @@ def dutch_public_holidays(first_year: int, last_year: int) -> list[date]:
 @lru_cache(maxsize=8)
 def load_policy(path: Path = CURRENT_POLICY_FILE) -> DeadlinePolicy:
     policy = parse_policy(path.read_text(encoding="utf-8"))
+    if policy.calendar is not None:  # holidays by rule, for every year: no list needed
+        return policy
     this_year = date.today().year
     policy.public_holidays = dutch_public_holidays(this_year - 1, this_year + HOLIDAY_YEARS_AHEAD)
     return policy

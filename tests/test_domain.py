@@ -40,16 +40,17 @@ def test_a_melding_that_does_not_fit_is_refused(change: dict, complaint: str) ->
 def test_working_days_skip_weekends_and_dutch_public_holidays() -> None:
     policy = load_policy()
     tuesday_before_christmas = datetime(2026, 12, 22, 9, tzinfo=UTC)
-    # 10 working days: not 25/26 December, not 1 January, not the weekends.
+    # 10 working days: not 25/26 December, not 1 January, not the weekends; a deadline falls at
+    # the end of the working day in Amsterdam (17:00 CET is 16:00 UTC).
     assert policy.due(TaskType.weging, tuesday_before_christmas) == datetime(
-        2027, 1, 7, 9, tzinfo=UTC
+        2027, 1, 7, 16, tzinfo=UTC
     )
     # A melding via the MID gets intake contact within 1 working day: Wednesday the 23rd.
     due = policy.due(TaskType.intake_contact, tuesday_before_christmas, via_mid=True)
-    assert due == datetime(2026, 12, 23, 9, tzinfo=UTC)
-    # Kingsday (27 April 2027, a Tuesday) is skipped too.
+    assert due == datetime(2026, 12, 23, 16, tzinfo=UTC)
+    # Kingsday (27 April 2027, a Tuesday) is skipped too (17:00 CEST is 15:00 UTC).
     monday = datetime(2027, 4, 26, 9, tzinfo=UTC)
-    assert policy.due(TaskType.review_beschikking, monday) == datetime(2027, 4, 30, 9, tzinfo=UTC)
+    assert policy.due(TaskType.review_beschikking, monday) == datetime(2027, 4, 30, 15, tzinfo=UTC)
 
 
 def test_policy_carries_a_basis_for_every_clock() -> None:

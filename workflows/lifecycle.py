@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.calendar import add_term
     from domain.case import BetrokkeneState, TaskState
     from domain.payloads import (
         BeslissingOpBezwaar,
@@ -179,7 +178,7 @@ class Lifecycle(CaseRuntime):
         due = None
         if "ambtsbericht" in betrokkene.voorgenomen:
             weeks = self.s.policy.ambtsbericht_zienswijze_weeks
-            due = add_term(workflow.now(), weeks, "weeks", self.s.policy.holiday_set)
+            due = self.s.policy.term_end(workflow.now(), weeks, "weeks")
         return self.open_task(TaskType.zienswijze_voornemen, betrokkene=betrokkene.ref, due_at=due)
 
     async def afdoening(self) -> Phase:

@@ -47,7 +47,7 @@ def check_onderzoek_term(state: CaseState, besluit: BesluitInstelling, now: date
     if besluit.besluit != "instellen" or besluit.termijn_weken is None:
         return
     ceiling = state.policy.due_from(TaskType.concept_rapport, now)
-    if now + timedelta(weeks=besluit.termijn_weken) > ceiling:
+    if state.policy.term_end(now, besluit.termijn_weken, "weeks") > ceiling:
         clock = state.policy.clock(TaskType.concept_rapport)
         raise reject(
             Rejection.invalid,
@@ -61,7 +61,7 @@ def onderzoek_due(state: CaseState, besluit: BesluitInstelling, started: datetim
     """End of the onderzoek: the beschikking's own term, else the policy's."""
     if besluit.termijn_weken is None:
         return state.policy.due_from(TaskType.concept_rapport, started)
-    return started + timedelta(weeks=besluit.termijn_weken)
+    return state.policy.term_end(started, besluit.termijn_weken, "weeks")
 
 
 def beslissing_op_bezwaar_due(

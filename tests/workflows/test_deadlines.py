@@ -41,7 +41,8 @@ async def test_reminder_then_escalation_then_second_escalation(
 ) -> None:
     case, task = await keuze_task(time_worker, policy, task_queue)
     assert task.basis == "assumed"
-    assert task.reminder_at == task.opened_at + (task.due_at - task.opened_at) * 0.75
+    assert task.reminder_at == policy.reminder_at(task.opened_at, task.due_at)
+    assert task.opened_at < task.reminder_at < task.due_at
 
     await sleep_until(time_worker, task.reminder_at)
     task = await case.open_task(TaskType.keuze_afhandeling)
@@ -104,7 +105,10 @@ async def test_bezwaartermijn_of_six_weeks_simply_ends(
     await finish_afdoening(case, ["waarschuwingsbrief"])
     termijn = await case.open_task(TaskType.bezwaartermijn)
     assert termijn.basis == "Awb 6:7"
-    assert termijn.due_at - termijn.opened_at == timedelta(weeks=6)
+    besluit_at = (await case.state()).betrokkenen["BTR-1"].besluit_at
+    assert besluit_at is not None
+    assert termijn.due_at == policy.due_from(TaskType.bezwaartermijn, besluit_at)
+    assert timedelta(weeks=6) <= termijn.due_at - besluit_at < timedelta(weeks=6, days=5)
 
     await sleep_until(time_worker, termijn.due_at)
     state = await case.state()

@@ -66,7 +66,7 @@ async def test_a_linked_melder_or_betrokkene_cannot_act_on_the_case_in_any_role(
     kind, message = await rejected(
         case, CaseWorkflow.link_party, link.model_copy(update={"actor": other_adviser})
     )
-    assert kind == "forbidden" and "only the case's own COID adviser" in message
+    assert kind == "forbidden" and "only the case's own integrity adviser" in message
     await case.handle.execute_update(CaseWorkflow.link_party, link)
 
     keuze = await case.open_task(TaskType.keuze_afhandeling)
