@@ -150,12 +150,22 @@ class CaseState(BaseModel):
         return [t for t in self.tasks.values() if t.is_open]
 
 
+class ReopenCase(BaseModel):
+    """Reopening a closed case (new facts, a court ruling); its timeline continues."""
+
+    actor: Actor
+    grond: Literal["nieuwe_feiten", "rechterlijke_uitspraak"]
+    reason: str = Field(min_length=1)
+    phase: Phase = Phase.keuze_afhandeling
+
+
 class StartCase(BaseModel):
     case_id: str
     melding: Melding
     registered_by: Actor
     policy: DeadlinePolicy
     resume: CaseState | None = None
+    reopen: ReopenCase | None = None
     # 0: continue-as-new when the server suggests it; a number forces it earlier (tests, tuning).
     history_event_limit: int = 0
 

@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import select
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from domain.case import Actor, Melding, StartCase
+from domain.case import Actor, CaseState, Melding, ReopenCase, StartCase
+from domain.errors import CaseRuleViolation, Rejection
 from domain.policy import DeadlinePolicy
+from domain.rules.practice import check_reopen
 from store.db import session_scope
 from store.models import CaseRegistration
 from workflows.case import CaseWorkflow
@@ -68,3 +70,31 @@ async def start_case(
         )
     except WorkflowAlreadyStartedError:
         return client.get_workflow_handle(case_id)
+
+
+async def reopen_case(
+    client: Client, *, case_id: str, request: ReopenCase, task_queue: str
+) -> WorkflowHandle:
+    """Reopen a closed case with reasons: a new run of its workflow that carries on the state and
+    the timeline of the closed one. Raises CaseRuleViolation saying why when it may not."""
+    handle = client.get_workflow_handle_for(CaseWorkflow.run, case_id)
+    description = await handle.describe()
+    if description.status != WorkflowExecutionStatus.COMPLETED:
+        raise CaseRuleViolation(Rejection.conflict, f"case {case_id} is not closed")
+    final: CaseState = await handle.result()
+    check_reopen(final, request)
+    start = StartCase(
+        case_id=case_id,
+        melding=final.melding,
+        registered_by=final.registered_by,
+        policy=final.policy,
+        resume=final,
+        reopen=request,
+    )
+    return await client.start_workflow(
+        CaseWorkflow.run,
+        start,
+        id=case_id,
+        task_queue=task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+    )

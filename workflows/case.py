@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         LinkParty,
         ReassignTask,
         RecordSchorsing,
+        ReopenCase,
         StartCase,
         StartNazorg,
         TaskState,
@@ -63,6 +64,8 @@ class CaseWorkflow(Lifecycle):
         if start.resume is None:
             self._register()
         else:
+            if start.reopen is not None and self.s.status == "gesloten":
+                self._reopen(start.reopen)
             for task in self.s.open_tasks():
                 self.watch(task)
         with contextlib.suppress(CaseEnded):  # withdrawn: the update handler closed the case
@@ -110,6 +113,18 @@ class CaseWorkflow(Lifecycle):
             phase_entered_at={Phase.intake.value: now},
             betrokkenen={ref: BetrokkeneState(ref=ref) for ref in start.melding.betrokkenen},
         )
+
+    def _reopen(self, req: ReopenCase) -> None:
+        """A new run of a closed case: the state and the timeline (seq) carry on."""
+        self.s.status = "open"
+        self.s.outcome = None
+        self.s.close_reason = None
+        self.emit(
+            "zaak_heropend",
+            actor=req.actor,
+            details={"grond": req.grond, "reden": req.reason, "naar": req.phase.value},
+        )
+        self.enter(req.phase, reason=req.reason)
 
     def _register(self) -> None:
         melding = self.s.melding

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.case import AddPerson, CaseState, LinkMelding, StartNazorg
+from domain.case import AddPerson, CaseState, LinkMelding, ReopenCase, StartNazorg
 from domain.errors import Rejection
 from domain.phases import Phase, TaskType
 from domain.roles import Role
@@ -60,3 +60,16 @@ def check_link_melding(state: CaseState, req: LinkMelding) -> None:
         raise reject(Rejection.invalid, "a case cannot be linked to itself")
     if req.other_case_id in state.related_cases:
         raise reject(Rejection.conflict, f"{req.other_case_id} is already linked")
+
+
+REOPEN_INTO = (Phase.keuze_afhandeling, Phase.instelling, Phase.afdoening)
+
+
+def check_reopen(state: CaseState, req: ReopenCase) -> None:
+    """Only a closed case reopens, by its BG, with reasons, into a phase that decides anew."""
+    if state.status != "gesloten":
+        raise reject(Rejection.conflict, f"case {state.case_id} is still open")
+    check_in_scope(state, req.actor, [Role.commandant], "reopening a case")
+    if req.phase not in REOPEN_INTO:
+        allowed = ", ".join(p.value for p in REOPEN_INTO)
+        raise reject(Rejection.invalid, f"a case reopens into one of: {allowed}")

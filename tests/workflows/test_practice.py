@@ -77,3 +77,49 @@ async def test_related_meldingen_are_linked_with_reasons(time_worker, policy, ta
     kind, message = await rejected(case, CaseWorkflow.link_melding, itself)
     assert kind == "invalid" and "itself" in message
     assert (await case.state()).related_cases == ["ZK-2026-0042"]
+
+
+async def test_a_closed_case_reopens_with_reasons_and_keeps_its_timeline(
+    time_worker, policy, task_queue, engine
+) -> None:
+    import pytest
+    from sqlmodel import Session, select
+
+    from domain.case import ReopenCase
+    from domain.errors import CaseRuleViolation
+    from sg989.cases import reopen_case
+    from store.models import AuditEvent
+    from tests.workflows.driver import JURIST
+
+    case = await CaseDriver.start(time_worker.client, policy, task_queue)
+    await case.intake()
+    await case.choose("klacht", klacht_referentie="COG-2026-3")
+    await case.handle.result()
+    request = ReopenCase(
+        actor=COMMANDANT, grond="nieuwe_feiten", reason="Nieuwe getuige meldt zich."
+    )
+    client = time_worker.client
+    for wrong, why in (
+        (request.model_copy(update={"actor": JURIST}), "needs the role commandant"),
+        (request.model_copy(update={"phase": Phase.nazorg}), "reopens into one of"),
+    ):
+        with pytest.raises(CaseRuleViolation, match=why):
+            await reopen_case(client, case_id=case.case_id, request=wrong, task_queue=task_queue)
+
+    await reopen_case(client, case_id=case.case_id, request=request, task_queue=task_queue)
+    case.handle = client.get_workflow_handle(case.case_id)
+    await case.open_task(TaskType.keuze_afhandeling)
+    state = await case.state()
+    assert (state.status, state.phase, state.outcome) == ("open", Phase.keuze_afhandeling, None)
+    with pytest.raises(CaseRuleViolation, match="is not closed"):
+        await reopen_case(client, case_id=case.case_id, request=request, task_queue=task_queue)
+    with Session(engine) as session:
+        events = session.exec(
+            select(AuditEvent.seq, AuditEvent.event_type)
+            .where(AuditEvent.case_id == case.case_id)
+            .order_by(AuditEvent.seq)  # type: ignore[arg-type]
+        ).all()
+    kinds = [kind for _, kind in events]
+    assert kinds[0] == "melding_geregistreerd"  # the old timeline stays
+    assert kinds.index("zaak_gesloten") < kinds.index("zaak_heropend")
+    assert [seq for seq, _ in events] == list(range(1, len(events) + 1))
