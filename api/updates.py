@@ -23,9 +23,10 @@ from domain.case import (
     WithdrawMelding,
 )
 from domain.errors import CaseRuleViolation, Rejection
-from domain.payloads import PAYLOAD_MODEL
+from domain.payloads import PAYLOAD_MODEL, BesluitAfdoening
 from domain.phases import TaskType
 from domain.roles import Role
+from domain.rules.afdoening import check_measure_names_a_betrokkene
 from domain.rules.duties import check_assignee_holds_role
 from store.directory import get_person
 from store.models import Task
@@ -116,6 +117,12 @@ async def complete(
     if task.status != "open":
         raise Problem(409, f"task {task_id} ({task.label}) is no longer open: it is {task.status}")
     normalised = validate_payload(TaskType(task.task_type), payload)
+    if task.task_type == TaskType.besluit_afdoening:
+        try:  # the workflow's rule, early, from the task row
+            besluit = BesluitAfdoening.model_validate(normalised)
+            check_measure_names_a_betrokkene(task.betrokkene, besluit)
+        except CaseRuleViolation as exc:
+            raise Problem(422, exc.message) from None
     request = CompleteTask(actor=actor, task_id=task_id, payload=normalised)
     return await run_update(client, task.case_id, CaseWorkflow.complete_task, request)
 

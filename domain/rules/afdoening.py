@@ -56,13 +56,8 @@ def check_besluit_afdoening(
     state: CaseState, task: TaskState, besluit: BesluitAfdoening, now: datetime
 ) -> None:
     measures = [Measure(m) for m in besluit.maatregelen]
+    check_measure_names_a_betrokkene(task.betrokkene, besluit)
     if task.betrokkene is None:
-        if measures != [Measure.geen_maatregel]:
-            raise reject(
-                Rejection.invalid,
-                "a measure always names a betrokkene of the case, and this case has none: "
-                "record 'geen_maatregel' or add the betrokkene first",
-            )
         return
     ref = task.betrokkene
     route = route_of(state, ref)
@@ -78,6 +73,16 @@ def check_besluit_afdoening(
     for measure in measures:
         if measure in FORMAL_MEASURES:
             check_formal_procedure(state, ref, measure, now)
+
+
+def check_measure_names_a_betrokkene(betrokkene: str | None, besluit: BesluitAfdoening) -> None:
+    """A measure always names a betrokkene of the case (else it vanishes from the reports)."""
+    if betrokkene is None and besluit.maatregelen != [Measure.geen_maatregel.value]:
+        raise reject(
+            Rejection.invalid,
+            "a measure always names a betrokkene of the case, and this case has none: "
+            "record 'geen_maatregel' or add the betrokkene first",
+        )
 
 
 def check_formal_procedure(state: CaseState, ref: str, measure: Measure, now: datetime) -> None:

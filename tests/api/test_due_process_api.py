@@ -1,0 +1,39 @@
+"""The API applies the due-process rules early, with the same sentences as the workflow."""
+
+from __future__ import annotations
+
+from tests.api.helpers import Users
+
+
+async def test_a_measure_without_a_betrokkene_is_refused_before_temporal(api, headers) -> None:
+    users = Users(api, headers)
+    case_id = await users.register(betrokkenen=[])
+    await users.through_intake(case_id)
+    await users.complete(
+        "commandant", case_id, "keuze_afhandeling", {"keuze": "lijn", "motivering": "m"}
+    )
+    task = await users.task("commandant", case_id, "besluit_afdoening")
+    refused = await api.post(
+        f"/tasks/{task['task_id']}/complete",
+        json={"maatregelen": ["waarschuwingsbrief"], "motivering": "m"},
+        headers=headers("commandant"),
+    )
+    assert refused.status_code == 422
+    assert "a measure always names a betrokkene" in refused.json()["detail"]
+
+
+async def test_reassignment_goes_only_to_a_directory_person_holding_the_role(api, headers) -> None:
+    users = Users(api, headers)
+    case_id = await users.register()
+    await users.through_intake(case_id)
+    task = await users.task("commandant", case_id, "keuze_afhandeling")
+    for assignee, why in (
+        ("nobody-7", "not an active person"),
+        ("jur-1", "does not hold the role"),
+    ):
+        refused = await api.post(
+            f"/tasks/{task['task_id']}/reassign",
+            json={"assignee": assignee, "reason": "Overdracht."},
+            headers=headers("beheerder"),
+        )
+        assert refused.status_code == 422 and why in refused.json()["detail"]
