@@ -4,54 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from typing import Literal
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import rules
     from domain.case import (
-        AddPerson,
         BetrokkeneState,
         CaseState,
         CompleteTask,
         ExtendTask,
-        LinkMelding,
-        LinkParty,
         ReassignTask,
         RecordSchorsing,
         ReopenCase,
         StartCase,
-        StartNazorg,
         TaskState,
         UpdateResult,
         WithdrawMelding,
     )
-    from domain.errors import CaseRuleViolation
     from domain.payloads import BesluitNaIntrekking, SchorsingReview, parse_payload
     from domain.phases import Phase, TaskType
     from domain.roles import is_kmar
-    from domain.rules.parties import check_link_party
-    from domain.rules.practice import check_add_person, check_link_melding, check_start_nazorg
     from domain.transition import Notification
-    from workflows.lifecycle import Lifecycle
+    from workflows.practice import PracticeUpdates, validated
     from workflows.runtime import CaseEnded
 
 WITHDRAWAL_KEEPS_OBLIGATIONS = "withdrawal-keeps-obligations"
 
 
-def _validated(check: Callable[[], None]) -> None:
-    """Turn a rule violation into a typed, non-retryable rejection: nothing enters history."""
-    try:
-        check()
-    except CaseRuleViolation as exc:
-        raise ApplicationError(exc.message, type=exc.kind.value, non_retryable=True) from None
-
-
 @workflow.defn(name="CaseWorkflow")
-class CaseWorkflow(Lifecycle):
+class CaseWorkflow(PracticeUpdates):
     @workflow.init
     def __init__(self, start: StartCase) -> None:
         # State exists before run(): an Update may arrive in the very first workflow task.
@@ -142,15 +125,6 @@ class CaseWorkflow(Lifecycle):
             },
         )
 
-    def _result(self, task_id: str | None = None) -> UpdateResult:
-        return UpdateResult(
-            case_id=self.s.case_id,
-            task_id=task_id,
-            seq=self.s.seq,
-            phase=self.s.phase,
-            status=self.s.status,
-        )
-
     # -- queries ---------------------------------------------------------------------------
 
     @workflow.query
@@ -194,7 +168,7 @@ class CaseWorkflow(Lifecycle):
 
     @complete_task.validator
     def _validate_complete(self, req: CompleteTask) -> None:
-        _validated(lambda: rules.check_complete(self.s, req, workflow.now()))
+        validated(lambda: rules.check_complete(self.s, req, workflow.now()))
 
     @workflow.update
     async def extend_task(self, req: ExtendTask) -> UpdateResult:
@@ -253,7 +227,7 @@ class CaseWorkflow(Lifecycle):
 
     @extend_task.validator
     def _validate_extend(self, req: ExtendTask) -> None:
-        _validated(lambda: rules.check_extend(self.s, req, workflow.now()))
+        validated(lambda: rules.check_extend(self.s, req, workflow.now()))
 
     @workflow.update
     async def reassign_task(self, req: ReassignTask) -> UpdateResult:
@@ -276,7 +250,7 @@ class CaseWorkflow(Lifecycle):
 
     @reassign_task.validator
     def _validate_reassign(self, req: ReassignTask) -> None:
-        _validated(lambda: rules.check_reassign(self.s, req))
+        validated(lambda: rules.check_reassign(self.s, req))
 
     @workflow.update
     async def withdraw_melding(self, req: WithdrawMelding) -> UpdateResult:
@@ -302,7 +276,7 @@ class CaseWorkflow(Lifecycle):
 
     @withdraw_melding.validator
     def _validate_withdraw(self, req: WithdrawMelding) -> None:
-        _validated(lambda: rules.check_withdraw(self.s, req))
+        validated(lambda: rules.check_withdraw(self.s, req))
 
     @workflow.update
     async def record_schorsing(self, req: RecordSchorsing) -> UpdateResult:
@@ -318,69 +292,7 @@ class CaseWorkflow(Lifecycle):
 
     @record_schorsing.validator
     def _validate_schorsing(self, req: RecordSchorsing) -> None:
-        _validated(lambda: rules.check_schorsing(self.s, req))
-
-    @workflow.update
-    async def link_party(self, req: LinkParty) -> UpdateResult:
-        """Protected: the event names nobody; the link stays in the workflow state."""
-        if req.sub not in self.s.linked_parties:
-            self.s.linked_parties.append(req.sub)
-        for task in self.s.open_tasks():
-            if req.sub in task.assignees:
-                task.assignees = [a for a in task.assignees if a != req.sub]
-        self.emit("belangenconflict_vastgelegd", actor=req.actor, details={})
-        await self.settled()
-        return self._result()
-
-    @link_party.validator
-    def _validate_link_party(self, req: LinkParty) -> None:
-        _validated(lambda: check_link_party(self.s, req))
-
-    @workflow.update
-    async def start_nazorg(self, req: StartNazorg) -> UpdateResult:
-        self.emit("nazorg_geopend", actor=req.actor, details={"reden": req.reason})
-        task = self.open_task(TaskType.nazorg_afspraak)
-        await self.settled()
-        return self._result(task.task_id)
-
-    @start_nazorg.validator
-    def _validate_start_nazorg(self, req: StartNazorg) -> None:
-        _validated(lambda: check_start_nazorg(self.s, req))
-
-    @workflow.update
-    async def add_person(self, req: AddPerson) -> UpdateResult:
-        if req.as_role == "getuige":
-            self.s.getuigen.append(req.ref)
-        else:
-            self.s.betrokkenen[req.ref] = BetrokkeneState(
-                ref=req.ref, in_onderzoek=self.s.phase == Phase.onderzoek
-            )
-        self.emit(
-            f"{req.as_role}_toegevoegd",
-            actor=req.actor,
-            details={"ref": req.ref, "reden": req.reason},
-        )
-        await self.settled()
-        return self._result()
-
-    @add_person.validator
-    def _validate_add_person(self, req: AddPerson) -> None:
-        _validated(lambda: check_add_person(self.s, req))
-
-    @workflow.update
-    async def link_melding(self, req: LinkMelding) -> UpdateResult:
-        self.s.related_cases.append(req.other_case_id)
-        self.emit(
-            "melding_gekoppeld",
-            actor=req.actor,
-            details={"zaak": req.other_case_id, "reden": req.reason},
-        )
-        await self.settled()
-        return self._result()
-
-    @link_melding.validator
-    def _validate_link_melding(self, req: LinkMelding) -> None:
-        _validated(lambda: check_link_melding(self.s, req))
+        validated(lambda: rules.check_schorsing(self.s, req))
 
     def _after_schorsing_review(self, ref: str | None, review: SchorsingReview) -> None:
         if ref is None:

@@ -113,6 +113,9 @@ async def test_a_closed_case_reopens_with_reasons_and_keeps_its_timeline(
     assert (state.status, state.phase, state.outcome) == ("open", Phase.keuze_afhandeling, None)
     with pytest.raises(CaseRuleViolation, match="is not closed"):
         await reopen_case(client, case_id=case.case_id, request=request, task_queue=task_queue)
+    # An Update answers once the store has everything before it (read-your-writes).
+    link = LinkMelding(actor=COID, other_case_id="ZK-2026-0007", reason="Zelfde feiten.")
+    await case.handle.execute_update(CaseWorkflow.link_melding, link)
     with Session(engine) as session:
         events = session.exec(
             select(AuditEvent.seq, AuditEvent.event_type)
