@@ -84,7 +84,7 @@ async def kmar_with_schorsing(env: WorkflowEnvironment) -> list[str]:
     case = await CaseDriver.start(env.client, load_policy(), QUEUE, unit="KMar/DISTRICT-NOORD")
     request = RecordSchorsing(actor=cdt, betrokkene="BTR-1", reason="r")
     await case.handle.execute_update(CaseWorkflow.record_schorsing, request)
-    coid = actor(Role.coid_adviseur, units=["KMar"])
+    coid = actor(Role.kmar_integriteitsadviseur, units=["KMar"])
     await case.complete(
         TaskType.ontvangstbevestiging, coid, {"verzonden_op": "2026-11-30", "kanaal": "post"}
     )
@@ -110,6 +110,48 @@ async def continued_as_new(env: WorkflowEnvironment) -> list[str]:
     return [case_id]
 
 
+async def due_process_2026_2(env: WorkflowEnvironment) -> list[str]:
+    """Policy 2026.2 and issue 7: withdrawal after the beschikking, the BG goes on, a schorsing
+    that holds the closing, a formal measure through voornemen and zienswijze, bezwaar counted
+    by Awb 7:10, check-ins from the besluit, the outcome to the melder at closure."""
+    case = await CaseDriver.start(env.client, load_policy(), QUEUE)
+    await drive_investigation(case)
+    await case.handle.execute_update(
+        CaseWorkflow.withdraw_melding, WithdrawMelding(actor=COID, reason="r")
+    )
+    await case.complete(
+        TaskType.besluit_na_intrekking, COMMANDANT, {"voortzetten": True, "motivering": "m"}
+    )
+    await case.handle.execute_update(
+        CaseWorkflow.record_schorsing,
+        RecordSchorsing(actor=COMMANDANT, betrokkene="BTR-1", reason="r"),
+    )
+    await case.complete(
+        TaskType.schending_beoordeling,
+        COMMANDANT,
+        {"schending": {"BTR-1": True}, "motivering": "m"},
+    )
+    jurist = actor(Role.jurist)
+    await case.complete(
+        TaskType.voornemen, jurist, {"maatregelen": ["berisping"], "motivering": "m"}
+    )
+    await case.complete(TaskType.zienswijze_voornemen, jurist, {"ontvangen": False})
+    await finish_afdoening(case, ["berisping"])
+    await case.complete(TaskType.bezwaartermijn, jurist, {"ontvangen_op": "2026-12-01"})
+    await case.complete(
+        TaskType.beslissing_op_bezwaar, jurist, {"uitkomst": "ongegrond", "motivering": "m"}
+    )
+    for _ in range(2):
+        await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "v"})
+    for _ in range(2):
+        await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
+    await case.complete(
+        TaskType.schorsing_review, COMMANDANT, {"besluit": "opheffen", "motivering": "m"}
+    )
+    await case.handle.result()
+    return [case.case_id]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "closed_after_nazorg": closed_after_nazorg,
     "running_in_onderzoek": running_in_onderzoek,
@@ -117,6 +159,7 @@ SCENARIOS: dict[str, Scenario] = {
     "withdrawn": withdrawn,
     "kmar_with_schorsing": kmar_with_schorsing,
     "continued_as_new": continued_as_new,
+    "due_process_2026_2": due_process_2026_2,
 }
 
 
@@ -143,6 +186,9 @@ async def main() -> None:
     engine = make_engine(f"sqlite:///{tempfile.mkdtemp()}/histories.db")
     SQLModel.metadata.create_all(engine)
     for name, scenario in SCENARIOS.items():
+        if (HISTORY_DIR / f"{name}.json").exists():
+            print(f"kept {name}.json (existing histories are never re-recorded)")
+            continue
         env = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=str(test_server_path()),
             data_converter=pydantic_data_converter,
