@@ -91,10 +91,12 @@ async def reopen_case(
         resume=final,
         reopen=request,
     )
-    return await client.start_workflow(
+    reopened = await client.start_workflow(
         CaseWorkflow.run,
         start,
         id=case_id,
         task_queue=task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
     )
+    await reopened.execute_update(CaseWorkflow.settle)
+    return reopened

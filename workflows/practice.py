@@ -33,6 +33,14 @@ def validated(check: Callable[[], None]) -> None:
 
 
 class PracticeUpdates(Lifecycle):
+    @workflow.update
+    async def settle(self) -> UpdateResult:
+        """Answers once the case runs and the store has all of it (read-your-writes after a
+        reopen, which starts a new run rather than an Update)."""
+        await workflow.wait_condition(lambda: self.s.status == "open")
+        await self.settled()
+        return self._result()
+
     def _result(self, task_id: str | None = None) -> UpdateResult:
         return UpdateResult(
             case_id=self.s.case_id,

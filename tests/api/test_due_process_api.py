@@ -37,3 +37,26 @@ async def test_reassignment_goes_only_to_a_directory_person_holding_the_role(api
             headers=headers("beheerder"),
         )
         assert refused.status_code == 422 and why in refused.json()["detail"]
+
+
+async def test_reopening_and_early_nazorg_over_http(api, headers) -> None:
+    users = Users(api, headers)
+    case_id = await users.register()
+    await users.through_intake(case_id)
+    early = await api.post(
+        f"/cases/{case_id}/nazorg", json={"reason": "Steun."}, headers=headers("commandant")
+    )
+    assert early.status_code == 409 and "once the weging is given" in early.json()["detail"]
+    await users.complete(
+        "commandant",
+        case_id,
+        "keuze_afhandeling",
+        {"keuze": "klacht", "motivering": "m", "klacht_referentie": "COG-9"},
+    )
+    body = {"grond": "nieuwe_feiten", "reason": "Nieuwe getuige."}
+    not_bg = await api.post(f"/cases/{case_id}/reopen", json=body, headers=headers("jurist"))
+    assert not_bg.status_code == 403
+    reopened = await api.post(f"/cases/{case_id}/reopen", json=body, headers=headers("commandant"))
+    assert reopened.status_code == 200, reopened.text
+    keuze = await users.task("commandant", case_id, "keuze_afhandeling")
+    assert keuze["status"] == "open"

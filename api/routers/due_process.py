@@ -1,0 +1,119 @@
+"""Due process on a case: early nazorg, betrokkenen and getuigen, related meldingen, the protected
+party link, and reopening a closed case. Each is a workflow Update (or a new run) whose rules
+live in ``domain.rules``; a refusal is a problem with the rule's own sentence."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from api import updates
+from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
+from api.problems import Problem
+from api.reads import visible_case
+from domain.case import AddPerson, LinkMelding, LinkParty, ReopenCase, StartNazorg, UpdateResult
+from domain.errors import CaseRuleViolation
+from domain.phases import Phase
+from domain.roles import Role, intake_role
+from sg989.cases import reopen_case
+from workflows.case import CaseWorkflow
+
+router = APIRouter(prefix="/cases", tags=["due process"])
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "The caller lacks the role or the unit"},
+    404: {"description": "No such case within the caller's scope"},
+    409: {"description": "Not allowed at this point of the case (the detail says why)"},
+}
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PersonIn(Reason):
+    ref: str = Field(description="Pseudonymous reference, e.g. BTR-2 or GTG-1; never a name")
+    as_role: Literal["betrokkene", "getuige"]
+
+
+class RelatedIn(Reason):
+    other_case_id: str = Field(min_length=1, max_length=40)
+
+
+class PartyIn(Reason):
+    sub: str = Field(min_length=1, description="The user who is melder or betrokkene")
+    party: Literal["melder", "betrokkene"]
+
+
+class ReopenIn(Reason):
+    grond: Literal["nieuwe_feiten", "rechterlijke_uitspraak"]
+    phase: Phase = Phase.keuze_afhandeling
+
+
+@router.post("/{case_id}/nazorg", responses=PROBLEMS)
+async def start_nazorg(
+    case_id: str, body: Reason, session: SessionDep, client: TemporalDep, user: CurrentUser
+) -> UpdateResult:
+    """The commandant opens nazorg, any time after the weging."""
+    visible_case(session, user, case_id)
+    actor = updates.acting_as(user, [Role.commandant], "opening nazorg")
+    request = StartNazorg(actor=actor, reason=body.reason)
+    return await updates.run_update(client, case_id, CaseWorkflow.start_nazorg, request)
+
+
+@router.post("/{case_id}/personen", responses=PROBLEMS)
+async def add_person(
+    case_id: str, body: PersonIn, session: SessionDep, client: TemporalDep, user: CurrentUser
+) -> UpdateResult:
+    """A betrokkene (until the concept-rapport) or getuige joins the investigation."""
+    visible_case(session, user, case_id)
+    actor = updates.acting_as(user, [Role.commandant], f"adding a {body.as_role}")
+    request = AddPerson(actor=actor, ref=body.ref, as_role=body.as_role, reason=body.reason)
+    return await updates.run_update(client, case_id, CaseWorkflow.add_person, request)
+
+
+@router.post("/{case_id}/gerelateerd", responses=PROBLEMS)
+async def link_melding(
+    case_id: str, body: RelatedIn, session: SessionDep, client: TemporalDep, user: CurrentUser
+) -> UpdateResult:
+    """Link another case about the same events or people."""
+    visible_case(session, user, case_id)
+    roles = [Role.commandant, Role.coid_adviseur, Role.kmar_integriteitsadviseur]
+    actor = updates.acting_as(user, roles, "linking a related melding")
+    request = LinkMelding(actor=actor, other_case_id=body.other_case_id, reason=body.reason)
+    return await updates.run_update(client, case_id, CaseWorkflow.link_melding, request)
+
+
+@router.post("/{case_id}/belangenconflict", responses=PROBLEMS)
+async def link_party(
+    case_id: str, body: PartyIn, session: SessionDep, client: TemporalDep, user: CurrentUser
+) -> UpdateResult:
+    """The case's own adviser records that a user is its melder or a betrokkene: from then on
+    that user cannot act on it in any role. The timeline names nobody."""
+    case, _, _ = visible_case(session, user, case_id)
+    role = intake_role(case.unit)
+    actor = updates.acting_as(user, [role], "recording a conflict of interest")
+    request = LinkParty(actor=actor, sub=body.sub, party=body.party, reason=body.reason)
+    return await updates.run_update(client, case_id, CaseWorkflow.link_party, request)
+
+
+@router.post("/{case_id}/reopen", responses=PROBLEMS)
+async def reopen(
+    case_id: str,
+    body: ReopenIn,
+    session: SessionDep,
+    client: TemporalDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+) -> dict[str, str]:
+    """The commandant reopens a closed case with reasons; its timeline carries on."""
+    visible_case(session, user, case_id)
+    actor = updates.acting_as(user, [Role.commandant], "reopening a case")
+    request = ReopenCase(actor=actor, grond=body.grond, reason=body.reason, phase=body.phase)
+    try:
+        await reopen_case(client, case_id=case_id, request=request, task_queue=settings.task_queue)
+    except CaseRuleViolation as exc:
+        raise Problem(updates.REJECTION_STATUS[exc.kind.value], exc.message) from None
+    return {"case_id": case_id, "status": "open", "phase": body.phase.value}
