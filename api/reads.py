@@ -16,6 +16,7 @@ from domain.case import Actor
 from domain.roles import Role, unit_in_scope
 from store.db import as_utc
 from store.models import AccessLog, Betrokkene, Case, MeasureDecision, Task
+from store.parties import is_party
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def visible_case(session: Session, user: Actor, case_id: str) -> tuple[Case, lis
     case = session.get(Case, case_id)
     tasks = case_tasks(session, case_id) if case else []
     role = viewing_role(user, case, tasks) if case else None
-    if case is None or role is None:
+    if case is None or role is None or is_party(session, case_id, user.sub):
         raise Problem(404, f"no case {case_id} within your units and roles")
     return case, tasks, role
 

@@ -182,3 +182,14 @@ class Person(SQLModel, table=True):
     units: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     delivery: str = "direct"  # direct | digest: reminders only; escalations are always direct
     active: bool = True
+
+
+class CaseParty(SQLModel, table=True):
+    """Protected: a user who is the melder or a betrokkene of a case (a conflict of interest).
+
+    Recorded by the case's own integrity adviser; only the need-to-know check reads it (such a
+    user never sees the case), and no API returns it.
+    """
+
+    case_id: str = Field(primary_key=True, foreign_key="case.case_id")
+    sub: str = Field(primary_key=True)

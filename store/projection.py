@@ -20,6 +20,7 @@ from store.models import (
     PhaseVisit,
     Task,
 )
+from store.parties import sync_parties
 
 _T = TypeVar("_T")
 
@@ -51,6 +52,7 @@ def apply_transition(session: Session, transition: Transition) -> bool:
     session.flush()  # the rows below refer to the case row
     _sync_betrokkenen(session, transition.case)
     _sync_measures(session, transition.case)
+    sync_parties(session, transition.case)
     _upsert_tasks(session, transition.case)
     _track_phase(session, transition.case, occurred_at)
     _append_event(session, transition, prev_hash, occurred_at)

@@ -60,3 +60,23 @@ async def test_reopening_and_early_nazorg_over_http(api, headers) -> None:
     assert reopened.status_code == 200, reopened.text
     keuze = await users.task("commandant", case_id, "keuze_afhandeling")
     assert keuze["status"] == "open"
+
+
+async def test_a_linked_party_never_sees_the_case(api, headers) -> None:
+    users = Users(api, headers)
+    case_id = await users.register()
+    await users.through_intake(case_id)  # coid-1 is now the case's adviser
+    assert (await api.get(f"/cases/{case_id}", headers=headers("jurist"))).status_code == 200
+    link = {"sub": "jur-1", "party": "betrokkene", "reason": "De jurist is zelf betrokkene."}
+    not_adviser = await api.post(
+        f"/cases/{case_id}/belangenconflict", json=link, headers=headers("commandant")
+    )
+    assert not_adviser.status_code == 403
+    linked = await api.post(
+        f"/cases/{case_id}/belangenconflict", json=link, headers=headers("coid_adviseur")
+    )
+    assert linked.status_code == 200, linked.text
+    assert (await api.get(f"/cases/{case_id}", headers=headers("jurist"))).status_code == 404
+    assert (await api.get(f"/cases/{case_id}", headers=headers("commandant"))).status_code == 200
+    timeline = await api.get(f"/cases/{case_id}/timeline", headers=headers("commandant"))
+    assert "jur-1" not in timeline.text  # the link itself names nobody
