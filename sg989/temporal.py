@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from sg989.codec import data_converter
 from sg989.settings import Settings
 
 
@@ -35,8 +35,9 @@ def test_server_path() -> Path:
 
 
 async def connect(settings: Settings) -> Client:
+    """A client whose payloads are sealed with the key ring (sg989/codec.py) both ways."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(settings),
     )
