@@ -12,8 +12,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.calendar import add_term
     from domain.case import BetrokkeneState, TaskState
     from domain.phases import Phase, TaskType
-    from workflows.rules import is_negative_weging
-    from workflows.runtime import CaseRuntime
+
+from workflows.rules import is_negative_weging
+from workflows.runtime import CaseRuntime
 
 Step = Callable[[], Awaitable[Phase]]
 
