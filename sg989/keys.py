@@ -70,11 +70,10 @@ class KeyRing:
 
 def parse_keys(text: str, source: str) -> KeyRing:
     """Lines or comma-separated entries of "id base64" or "id:base64"; the first one encrypts."""
-    entries = [e.strip() for line in text.splitlines() for e in line.split(",")]
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    entries = [e.strip() for line in lines for e in line.split(",") if e.strip()]
     keys: dict[str, bytes] = {}
     for entry in entries:
-        if not entry or entry.startswith("#"):
-            continue
         key_id, _, encoded = entry.replace(":", " ", 1).partition(" ")
         try:
             keys[key_id] = base64.b64decode(encoded.strip(), validate=True)
