@@ -19,11 +19,12 @@ from domain.policy import DeadlinePolicy
 from sg989.codec import encrypted_converter
 from sg989.keys import parse_keys
 from sg989.policy_files import load_policy
-from sg989.temporal import temporal_cli_path, test_server_path
+from sg989.temporal import register_search_attributes, temporal_cli_path, test_server_path
 from sg989.worker import build_worker
 from store import sealed
 from store.db import make_engine
 from tests.databases import fresh_database_url
+from workflows import search
 
 # A key made for this test session only: payloads and secret columns are sealed as in production.
 TEST_KEYS = f"test-{uuid.uuid4().hex[:6]}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
@@ -48,6 +49,7 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
         test_server_existing_path=str(test_server_path()),
         data_converter=TEST_CONVERTER,
     )
+    await register_search_attributes(env.client)
     yield env
     await env.shutdown()
 
@@ -58,6 +60,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli_path()),
         data_converter=TEST_CONVERTER,
+        search_attributes=search.KEYS,
         ui=False,
     )
     yield env
