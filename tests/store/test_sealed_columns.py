@@ -66,3 +66,20 @@ def test_migration_0005_seals_contacts_stored_in_clear(tmp_path) -> None:
     with Session(old) as session:
         case = session.get(Case, "ZK-1")
         assert case is not None and case.melder_contact == CONTACT
+
+
+def test_a_failed_write_names_no_values_in_its_error(engine) -> None:
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    for _ in range(2):
+        with Session(engine) as session:
+            case = _case()
+            case.description = "Vertrouwelijke omschrijving"
+            session.add(case)
+            try:
+                session.commit()
+            except IntegrityError as exc:
+                assert "Vertrouwelijke" not in str(exc) and "hidden" in str(exc)
+                return
+    pytest.fail("the second insert of the same case should have failed")
