@@ -9,11 +9,13 @@ shows ciphertext. Each decode enters the access log of the cases it touched, lik
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse
 from google.protobuf import json_format
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -34,6 +36,7 @@ from store.models import AccessLog, Case
 router = APIRouter(prefix="/codec", tags=["codec"])
 DECODERS = frozenset({Role.coid_adviseur})
 CORS_HEADERS = "Authorization, Content-Type, X-Namespace"
+SESSION_COOKIE = "sg989_codec"
 
 
 def ui_origins(settings: Settings) -> set[str]:
@@ -83,6 +86,35 @@ def _answer(payloads: Sequence[Payload], headers: dict[str, str]) -> Response:
     return Response(body, media_type="application/json", headers=headers)
 
 
+def caller(request: Request, settings: Settings) -> Actor:
+    """The bearer token, or the codec session cookie a browser running the Temporal UI sends."""
+    header = request.headers.get("authorization")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    token = bearer_token(header) if header or not cookie else cookie
+    return actor_from_token(settings, token)
+
+
+@router.get("/session", response_class=HTMLResponse)
+def session(token: str, settings: SettingsDep) -> Response:
+    """Open once in the browser that shows the Temporal UI (`/codec/session?token=...`): the
+    token becomes a cookie for /codec only, so the UI's requests carry it ("include
+    cross-origin credentials" in the UI's codec settings)."""
+    try:
+        user = actor_from_token(settings, token)
+    except AuthError as exc:
+        return problem_response(401, exc.reason)
+    page = (
+        f"<p>Codec session for {html.escape(user.sub)} "
+        f"({', '.join(r.value for r in user.roles)}). The Temporal UI can now decode what "
+        "your role may read.</p>"
+    )
+    response = HTMLResponse(page)
+    response.set_cookie(
+        SESSION_COOKIE, token, path="/codec", httponly=True, samesite="strict", max_age=8 * 3600
+    )
+    return response
+
+
 @router.options("/decode", include_in_schema=False)
 @router.options("/encode", include_in_schema=False)
 def preflight(request: Request, settings: SettingsDep) -> Response:
@@ -96,7 +128,7 @@ def decode(
     """Payloads in clear text for the case's COID adviser; still encrypted for everyone else."""
     headers = cors(request, settings)
     try:
-        user = actor_from_token(settings, bearer_token(request.headers.get("authorization")))
+        user = caller(request, settings)
         payloads = _payloads(body)
         codec = codec_for(request, settings)
         shown = [_decode_one(session, codec, user, p) for p in payloads]
@@ -117,7 +149,7 @@ def encode(body: PayloadsIn, request: Request, settings: SettingsDep) -> Respons
     """Seal payloads with the active key (the UI uses it to send input); any signed-in user."""
     headers = cors(request, settings)
     try:
-        actor_from_token(settings, bearer_token(request.headers.get("authorization")))
+        caller(request, settings)
         payloads = _payloads(body)
     except AuthError as exc:
         return problem_response(401, exc.reason, headers=headers)

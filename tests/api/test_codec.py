@@ -96,3 +96,20 @@ async def test_encode_seals_what_decode_opens(api, headers) -> None:
     assert sealed.status_code == 200 and sealed.json()["payloads"] != [plain]
     opened = await api.post("/codec/decode", json=sealed.json(), headers=headers("coid_adviseur"))
     assert opened.json()["payloads"] == [plain]
+
+
+async def test_a_codec_session_lets_the_ui_decode_with_a_cookie(
+    api, headers, dev_worker, settings
+) -> None:
+    _, payloads = await start_payloads(api, headers, dev_worker)
+    token = headers("coid_adviseur")["Authorization"].removeprefix("Bearer ")
+    opened = await api.get("/codec/session", params={"token": token})
+    assert opened.status_code == 200 and "coid-1" in opened.text
+    assert "httponly" in opened.headers["set-cookie"].lower()
+
+    response = await api.post(  # the UI sends the cookie, no Authorization header
+        "/codec/decode", json={"payloads": payloads}, headers={"Origin": UI}
+    )
+    assert response.status_code == 200
+    assert MELDING["melder_contact"] in clear_text(response)
+    api.cookies.clear()
