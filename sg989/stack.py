@@ -34,6 +34,7 @@ def start_temporal_dev_server(settings: Settings) -> subprocess.Popen[bytes]:
         "--namespace", settings.temporal_namespace,
         "--log-level", "warn",
         *server_flags(),  # search attributes (issue 9)
+        "--ui-codec-endpoint", f"http://{settings.api_host}:{settings.api_port}/codec",
     ]  # fmt: skip
     log.info("temporal_starting", db=str(settings.data_dir / "temporal.db"), log=log_file.name)
     return subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
