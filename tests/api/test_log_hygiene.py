@@ -34,6 +34,7 @@ def structlog_lines(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
     level = root.level
     monkeypatch.setattr(sys, "stderr", lines)
     configure_logging("json", level=logging.DEBUG)
+    structlog.configure(cache_logger_on_first_use=False)  # later tests configure it again
     monkeypatch.undo()
     root.setLevel(logging.DEBUG)
     yield lines
