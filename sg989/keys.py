@@ -7,6 +7,7 @@ embedded default generates one key once under the data folder with owner-only pe
 Keys never enter the repository.
 
     python -m sg989.keys rotate    # prepend a new key to the key file; old keys keep decrypting
+    python -m sg989.keys reseal    # seal the store's contacts again with the newest key
 """
 
 from __future__ import annotations
@@ -126,13 +127,46 @@ def rotate(settings: Settings) -> str:
     return line.split()[0]
 
 
+def reseal_store(settings: Settings) -> int:
+    """Seal the store's secret columns again with the active key; returns how many changed.
+    (Temporal histories cannot be rewritten: their keys stay as long as they are kept.)"""
+    import sqlalchemy as sa
+
+    from store import sealed
+    from store.db import make_engine
+
+    ring = load_keyring(settings)
+    sealed.use_keyring(ring)
+    purpose, current = "case.melder_contact", f"{sealed.PREFIX}{ring.active}:"
+    cases = sa.table("case", sa.column("case_id", sa.String), sa.column("melder_contact"))
+    changed = 0
+    with make_engine(settings.sqlalchemy_url).begin() as connection:
+        rows = connection.execute(
+            sa.select(cases.c.case_id, cases.c.melder_contact).where(
+                cases.c.melder_contact.is_not(None)
+            )
+        ).all()
+        for case_id, stored in rows:
+            if stored.startswith(current):
+                continue
+            fresh = sealed.seal(sealed.unseal(stored, purpose), purpose)
+            connection.execute(
+                cases.update().where(cases.c.case_id == case_id).values(melder_contact=fresh)
+            )
+            changed += 1
+    return changed
+
+
 def main(argv: list[str]) -> int:
     from sg989.settings import get_settings
 
-    if argv[1:] != ["rotate"]:
-        print("usage: python -m sg989.keys rotate", file=sys.stderr)
+    if argv[1:] not in (["rotate"], ["reseal"]):
+        print("usage: python -m sg989.keys rotate|reseal", file=sys.stderr)
         return 2
     settings = get_settings()
+    if argv[1] == "reseal":
+        print(f"{reseal_store(settings)} contacts sealed again with the newest key")
+        return 0
     if settings.payload_keys.get_secret_value():
         print("the keys come from SG989_PAYLOAD_KEYS: rotate them there", file=sys.stderr)
         return 1

@@ -7,11 +7,17 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import text
+from sqlmodel import Session
 from temporalio.api.common.v1 import Payload
 
 from sg989.codec import EncryptionCodec
-from sg989.keys import KeyRingError, load_keyring, rotate
+from sg989.keys import KeyRingError, load_keyring, reseal_store, rotate
 from sg989.settings import Settings
+from store import sealed
+from store.db import make_engine
+from store.migrate import upgrade_to_head
+from store.models import Case
 
 
 def test_the_embedded_default_generates_one_key_once_for_the_owner_only(tmp_path: Path) -> None:
@@ -66,3 +72,31 @@ def test_a_configured_key_file_that_is_missing_is_an_error_not_a_new_key(tmp_pat
 def test_a_short_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(KeyRingError, match="AES-256 needs 32"):
         load_keyring(Settings(data_dir=tmp_path, payload_keys=SecretStr("k1:AAAA")))
+
+
+def test_reseal_moves_stored_contacts_to_the_newest_key(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    upgrade_to_head(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url)
+    previous = sealed._ring
+    try:
+        sealed.use_keyring(load_keyring(settings))
+        with Session(engine) as session:
+            session.add(
+                Case(
+                    case_id="ZK-1", do="CLAS", unit="CLAS", category="c", channel="mid",
+                    melder_type="medewerker", phase="intake", melder_contact="m@example.invalid",
+                )
+            )  # fmt: skip
+            session.commit()
+        new_id = rotate(settings)
+        assert reseal_store(settings) == 1
+        assert reseal_store(settings) == 0  # already under the newest key
+        with engine.connect() as connection:
+            raw = connection.execute(text('SELECT melder_contact FROM "case"')).scalar_one()
+        assert raw.startswith(f"sealed:{new_id}:")
+        with Session(engine) as session:
+            case = session.get(Case, "ZK-1")
+            assert case is not None and case.melder_contact == "m@example.invalid"
+    finally:
+        sealed.use_keyring(previous)
