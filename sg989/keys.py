@@ -111,6 +111,11 @@ def load_keyring(settings: Settings) -> KeyRing:
     if not path.exists():
         if settings.payload_key_file is not None:
             raise KeyRingError(f"the key file {path} does not exist (SG989_PAYLOAD_KEY_FILE)")
+        if settings.jwks_url:  # production: each container would make a key of its own
+            raise KeyRingError(
+                "no payload keys: set SG989_PAYLOAD_KEYS or SG989_PAYLOAD_KEY_FILE, the same "
+                "for the worker and the API (README: Keys)"
+            )
         header = "# sg989 payload keys, newest first. Keep safe; never commit.\n"
         _write_owner_only(path, header + new_key_line())
     return parse_keys(path.read_text(), str(path))

@@ -100,3 +100,10 @@ def test_reseal_moves_stored_contacts_to_the_newest_key(tmp_path: Path) -> None:
             assert case is not None and case.melder_contact == "m@example.invalid"
     finally:
         sealed.use_keyring(previous)
+
+
+def test_production_never_generates_a_key_of_its_own(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, jwks_url="https://idp.example/jwks")
+    with pytest.raises(KeyRingError, match="SG989_PAYLOAD_KEYS"):
+        load_keyring(settings)
+    assert not (tmp_path / "payload-keys").exists()
