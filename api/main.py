@@ -15,6 +15,8 @@ from api.deps import ClientProvider
 from api.middleware import install_request_context
 from api.problems import install_problem_handlers
 from api.routers import cases, due_process, health, reports, tasks, timeline
+from api.routers import cases, health, reports, tasks, timeline
+from api.routers import codec as codec_server
 from domain.policy import DeadlinePolicy
 from sg989.policy_files import load_policy
 from sg989.settings import Settings, get_settings
@@ -71,6 +73,7 @@ def create_app(
     for module in (cases, tasks, timeline, reports, health):
         app.include_router(module.router)
     app.include_router(due_process.router)
+    app.include_router(codec_server.router)  # the Temporal UI's codec server (issue 9)
     return app
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,6 +28,11 @@ class Settings(BaseSettings):
     jwt_audience: str = "sg989"
     jwks_url: str = ""
     local_signing_key_file: Path | None = None
+
+    # Encryption keys (issue 9): newest first, "id:base64,..."; else a key file (see sg989/keys.py).
+    payload_keys: SecretStr = SecretStr("")
+    payload_key_file: Path | None = None  # empty: data_dir/payload-keys, created once
+    temporal_ui_origins: str = ""  # CORS for /codec; empty: the embedded UI on temporal_ui_port
 
     @property
     def sqlalchemy_url(self) -> str:

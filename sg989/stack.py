@@ -13,6 +13,7 @@ from temporalio.client import Client
 
 from sg989.settings import Settings
 from sg989.temporal import connect, temporal_cli_path
+from workflows.search import server_flags
 
 log = structlog.get_logger(__name__)
 
@@ -32,6 +33,8 @@ def start_temporal_dev_server(settings: Settings) -> subprocess.Popen[bytes]:
         "--ui-port", str(settings.temporal_ui_port),
         "--namespace", settings.temporal_namespace,
         "--log-level", "warn",
+        *server_flags(),  # search attributes (issue 9)
+        "--ui-codec-endpoint", f"http://{settings.api_host}:{settings.api_port}/codec",
     ]  # fmt: skip
     log.info("temporal_starting", db=str(settings.data_dir / "temporal.db"), log=log_file.name)
     return subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)

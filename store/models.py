@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from store.sealed import SealedString
+
 
 def _utc_column(nullable: bool = True, index: bool = False) -> Any:
     return Field(
@@ -31,7 +33,10 @@ class CaseBase(SQLModel):
 class Case(CaseBase, table=True):
     case_id: str = Field(primary_key=True)
     category_toelichting: str | None = None
-    melder_contact: str | None = None  # need-to-know: the case's COID adviser only
+    # need-to-know: the case's COID adviser only; encrypted at rest (store/sealed.py)
+    melder_contact: str | None = Field(
+        default=None, sa_column=Column(SealedString("case.melder_contact"), nullable=True)
+    )
     description: str = ""
     close_reason: str | None = None
     klacht_referentie: str | None = None

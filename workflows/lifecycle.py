@@ -37,7 +37,8 @@ with workflow.unsafe.imports_passed_through():
         legacy_terugkoppeling_due,
         onderzoek_due,
     )
-    from workflows.runtime import CaseRuntime
+
+from workflows.runtime import CaseRuntime
 
 Step = Callable[[], Awaitable[Phase]]
 # Patch ids: each marks a change in what a running case does (old histories replay without it).

@@ -21,7 +21,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.phases import Phase, TaskType
     from domain.rules.parties import check_link_party
     from domain.rules.practice import check_add_person, check_link_melding, check_start_nazorg
-    from workflows.lifecycle import Lifecycle
+
+from workflows.lifecycle import Lifecycle
 
 
 def validated(check: Callable[[], None]) -> None:

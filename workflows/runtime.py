@@ -15,6 +15,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.roles import Role
     from domain.transition import AuditEventIn, Notification, Transition
 
+from workflows import search
+
 RECORD_TRANSITION = "record_transition"
 RECORD_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -64,6 +66,7 @@ class CaseRuntime:
                 notifications=notify or [],
             )
         )
+        search.publish(self, self.s)  # phase, overdue... may have changed (issue 9)
 
     async def project_forever(self) -> None:
         """Write queued transitions in order, one activity each (idempotent on case and seq)."""
@@ -75,6 +78,7 @@ class CaseRuntime:
                 transition,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=RECORD_RETRY,
+                summary=search.activity_summary(transition.event.event_type, self.s.phase.value),
             )
             self._queue.pop(0)
             self._projected_seq = transition.seq
@@ -202,6 +206,9 @@ class CaseRuntime:
                     await workflow.wait_condition(
                         lambda v=version: not task.is_open or task.timer_version != v,  # type: ignore[misc]
                         timeout=wait,
+                        timeout_summary=search.timer_summary(
+                            task.task_type.value, task.phase.value, kind
+                        ),
                     )
                     continue
                 except TimeoutError:

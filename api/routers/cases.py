@@ -91,6 +91,8 @@ def read(case_id: str, session: SessionDep, user: CurrentUser) -> CasePublic:
     case, tasks, role = visible_case(session, user, case_id)
     public = case_public(session, case, tasks, role, now_utc(), user=user)
     record_access(session, case_id=case_id, user=user, role=role, action="read")
+    if public.melder_contact is not None:  # the melder's identity: a line of its own (issue 9)
+        record_access(session, case_id=case_id, user=user, role=role, action="read_contact")
     return public
 
 

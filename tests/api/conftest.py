@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
@@ -22,6 +23,8 @@ from api.tokens import issue_local_token
 from sg989.settings import Settings
 from store.db import make_engine, session_scope
 from store.models import CaseRegistration, Person
+from store.models import CaseRegistration
+from tests.conftest import TEST_KEYS
 from tests.databases import fresh_database_url
 
 UNIT = "CLAS/11LMB"
@@ -89,7 +92,12 @@ def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, task_queue: str, key_file: Path) -> Settings:
-    return Settings(data_dir=tmp_path, task_queue=task_queue, local_signing_key_file=key_file)
+    return Settings(
+        data_dir=tmp_path,
+        task_queue=task_queue,
+        local_signing_key_file=key_file,
+        payload_keys=SecretStr(TEST_KEYS),
+    )
 
 
 @pytest.fixture

@@ -87,6 +87,7 @@ async def test_every_read_of_a_case_is_logged_with_role(api, headers, engine) ->
         rows = session.exec(select(AccessLog).where(AccessLog.case_id == case_id)).all()
     assert [(r.sub, r.role, r.action) for r in rows] == [
         ("coid-1", "coid_adviseur", "read"),
+        ("coid-1", "coid_adviseur", "read_contact"),
         ("aud-1", "auditor", "timeline"),
         ("cdt-1", "commandant", "list"),
     ]

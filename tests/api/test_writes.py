@@ -7,7 +7,6 @@ import asyncio
 import structlog
 from sqlmodel import Session, select
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.main import create_app
 from store.models import AuditEvent, Case, CaseRegistration, Task
@@ -186,7 +185,7 @@ async def test_a_melding_whose_workflow_cannot_start_leaves_no_trace(
     broken = Client(
         dev_env.client.service_client,
         namespace="no-such-namespace",
-        data_converter=pydantic_data_converter,
+        data_converter=dev_env.client.data_converter,
     )
 
     async def provider() -> Client:

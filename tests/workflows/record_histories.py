@@ -22,7 +22,7 @@ from domain.case import ExtendTask, RecordSchorsing, StartCase, WithdrawMelding
 from domain.phases import TaskType
 from domain.roles import Role
 from sg989.policy_files import load_policy
-from sg989.temporal import test_server_path
+from sg989.temporal import register_search_attributes, test_server_path
 from sg989.worker import build_worker
 from store.db import make_engine
 from tests.workflows.driver import COID, COMMANDANT, NAZORG, CaseDriver, actor, melding
@@ -193,6 +193,7 @@ async def main() -> None:
             test_server_existing_path=str(test_server_path()),
             data_converter=pydantic_data_converter,
         )
+        await register_search_attributes(env.client)
         async with env, build_worker(env.client, engine, QUEUE):
             await save_histories(env.client, name, await scenario(env))
 

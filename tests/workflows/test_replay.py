@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
 from domain.case import CaseState, StartCase
 from domain.phases import Phase
 from sg989.worker import workflow_runner
+from tests.conftest import TEST_CONVERTER
 from workflows.case import CaseWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -35,7 +35,7 @@ def replayer(*workflows: type, sandboxed: bool = True) -> Replayer:
     return Replayer(
         workflows=list(workflows),
         workflow_runner=workflow_runner() if sandboxed else UnsandboxedWorkflowRunner(),
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
     )
 
 

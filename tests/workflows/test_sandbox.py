@@ -1,0 +1,44 @@
+"""The workflow modules run inside Temporal's sandbox: a clock read in any of them is caught."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import uuid
+
+from temporalio.worker import Worker
+
+import workflows
+from sg989.worker import PASSTHROUGH_MODULES, workflow_runner
+from tests.workflows.sandbox_probe import SandboxProbe
+
+WORKFLOW_MODULES = sorted(f"workflows.{m.name}" for m in pkgutil.iter_modules(workflows.__path__))
+CAUGHT = "own copy, caught: RestrictedWorkflowAccessError"
+
+
+def test_only_domain_passes_through() -> None:
+    assert PASSTHROUGH_MODULES == ("domain",)
+    assert {"workflows.case", "workflows.lifecycle", "workflows.runtime"} <= set(WORKFLOW_MODULES)
+
+
+async def test_datetime_now_in_any_workflow_module_is_caught(time_env) -> None:
+    """Every workflow module is imported afresh inside the sandbox, so a ``datetime`` it binds
+    is the sandbox's: calling ``datetime.now()`` there raises instead of reading the clock.
+    (A module imported outside, passed through, would hand the workflow the real clock.)"""
+    host_ids = {name: id(importlib.import_module(name)) for name in WORKFLOW_MODULES}
+    queue = f"probe-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        time_env.client,
+        task_queue=queue,
+        workflows=[SandboxProbe],
+        workflow_runner=workflow_runner(),
+    ):
+        outcome = await time_env.client.execute_workflow(
+            SandboxProbe.run, host_ids, id=f"probe-{queue}", task_queue=queue
+        )
+    binds_datetime = {
+        n for n in WORKFLOW_MODULES if hasattr(importlib.import_module(n), "datetime")
+    }
+    assert {"workflows.runtime", "workflows.rules"} <= binds_datetime
+    expected = {n: CAUGHT if n in binds_datetime else "own copy, no datetime" for n in host_ids}
+    assert outcome == expected
