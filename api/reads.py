@@ -195,16 +195,15 @@ def list_cases(
         for case, role in readable[start : start + page_size]
     ]
     for item in items:
-        for action in ("list", "read_contact") if item.melder_contact else ("list",):
-            session.add(
-                AccessLog(
-                    case_id=item.case_id,
-                    sub=user.sub,
-                    role=item.visible_as.value,
-                    action=action,
-                    at=now,
-                )
+        session.add(
+            AccessLog(
+                case_id=item.case_id,
+                sub=user.sub,
+                role=item.visible_as.value,
+                action="list",
+                at=now,
             )
+        )
     session.commit()
     return CasePage(items=items, total=len(readable), page=page, page_size=page_size)
 

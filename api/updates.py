@@ -27,6 +27,7 @@ from domain.payloads import PAYLOAD_MODEL, BesluitAfdoening
 from domain.phases import TaskType
 from domain.roles import Role
 from domain.rules.afdoening import check_measure_names_a_betrokkene
+from domain.rules.complete import completing_roles
 from domain.rules.duties import check_assignee_holds_role
 from store.directory import get_person
 from store.models import Task
@@ -113,7 +114,8 @@ async def complete(
     session: Session, client: Client, *, user: Actor, task_id: str, payload: dict[str, Any]
 ) -> UpdateResult:
     task, role = task_for(session, user, task_id)
-    actor = acting_as(user, [role], f"task '{task.label}'")
+    roles = completing_roles(TaskType(task.task_type), role)
+    actor = acting_as(user, roles, f"task '{task.label}'")
     if task.status != "open":
         raise Problem(409, f"task {task_id} ({task.label}) is no longer open: it is {task.status}")
     normalised = validate_payload(TaskType(task.task_type), payload)

@@ -49,6 +49,7 @@ class CaseRuntime:
     ) -> None:
         """Queue one audit event with a snapshot of the case; the projector writes it."""
         self.s.seq += 1
+        search.publish(self, self.s)  # phase, overdue... may have changed (issue 9)
         event = AuditEventIn(
             event_type=event_type,
             occurred_at=workflow.now(),
@@ -66,7 +67,6 @@ class CaseRuntime:
                 notifications=notify or [],
             )
         )
-        search.publish(self, self.s)  # phase, overdue... may have changed (issue 9)
 
     async def project_forever(self) -> None:
         """Write queued transitions in order, one activity each (idempotent on case and seq)."""

@@ -27,7 +27,12 @@ ALSO_BY: dict[TaskType, tuple[Role, ...]] = {TaskType.terugkoppeling_melder: (Ro
 
 
 def roles_for(task: TaskState) -> list[Role]:
-    return [task.role, *ALSO_BY.get(task.task_type, ())]
+    return completing_roles(task.task_type, task.role)
+
+
+def completing_roles(task_type: TaskType, owner: Role) -> list[Role]:
+    """Who may complete a task: its owner, and for some tasks another role as well."""
+    return [owner, *ALSO_BY.get(task_type, ())]
 
 
 def check_complete(state: CaseState, req: CompleteTask, now: datetime | None = None) -> None:

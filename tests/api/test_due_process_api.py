@@ -80,3 +80,16 @@ async def test_a_linked_party_never_sees_the_case(api, headers) -> None:
     assert (await api.get(f"/cases/{case_id}", headers=headers("commandant"))).status_code == 200
     timeline = await api.get(f"/cases/{case_id}/timeline", headers=headers("commandant"))
     assert "jur-1" not in timeline.text  # the link itself names nobody
+
+
+async def test_the_commandant_may_give_the_terugkoppeling(api, headers) -> None:
+    users = Users(api, headers)
+    case_id = await users.register()
+    await users.through_intake(case_id)
+    task = await users.task("coid_adviseur", case_id, "terugkoppeling_melder")
+    done = await api.post(
+        f"/tasks/{task['task_id']}/complete",
+        json={"verslag": "Melder gebeld over de voortgang."},
+        headers=headers("commandant"),
+    )
+    assert done.status_code == 200, done.text

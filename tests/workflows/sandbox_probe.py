@@ -16,9 +16,12 @@ class SandboxProbe:
     async def run(self, host_ids: dict[str, int]) -> dict[str, str]:
         """Per module: whether the workflow got its own copy (not the worker's, given by id),
         and what happened to a call of the ``datetime.now`` that module's code would call."""
+        # Import all first, as the worker does: a module that passes another one through
+        # (imports_passed_through) hands the sandbox the worker's copy of it.
+        modules = {name: importlib.import_module(name) for name in host_ids}
         outcome: dict[str, str] = {}
         for name, host_id in host_ids.items():
-            module = importlib.import_module(name)
+            module = modules[name]
             copy = "own copy" if id(module) != host_id else "the worker's module"
             outcome[name] = f"{copy}, {self._clock(vars(module))}"
         return outcome
