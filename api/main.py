@@ -14,7 +14,7 @@ from temporalio.client import Client
 from api.deps import ClientProvider
 from api.middleware import install_request_context
 from api.problems import install_problem_handlers
-from api.routers import cases, health, reports, tasks, timeline
+from api.routers import cases, directory, health, notifications, reports, tasks, timeline
 from domain.policy import DeadlinePolicy
 from sg989.policy_files import load_policy
 from sg989.settings import Settings, get_settings
@@ -70,6 +70,8 @@ def create_app(
     install_request_context(app)
     for module in (cases, tasks, timeline, reports, health):
         app.include_router(module.router)
+    app.include_router(directory.router)  # issue 10
+    app.include_router(notifications.router)  # issue 10
     return app
 
 

@@ -182,3 +182,30 @@ class Person(SQLModel, table=True):
     units: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     delivery: str = "direct"  # direct | digest: reminders only; escalations are always direct
     active: bool = True
+
+
+class NotificationDelivery(SQLModel, table=True):
+    """One outbox notification for one recipient: its address, status and delivery attempts.
+
+    An outbox row (case_id, seq, idx) is resolved once into one row per recipient: a person's
+    sub, ``melder``, or ``""`` when nobody could be found (status ``undeliverable``, with the
+    reason). The dispatcher sends the ``pending`` rows and marks them ``sent``.
+    """
+
+    __table_args__ = (UniqueConstraint("case_id", "seq", "idx", "recipient"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True)
+    seq: int
+    idx: int
+    recipient: str = Field(index=True)
+    kind: str
+    address: str | None = None  # personal data: only for sending, never shown to others
+    status: str = Field(index=True)  # domain.notifications.DeliveryStatus
+    reason: str | None = None  # why undeliverable / not mailed
+    attempts: int = 0
+    last_error: str | None = None
+    message_id: str = ""
+    created_at: datetime | None = _utc_column()
+    next_attempt_at: datetime | None = _utc_column(index=True)
+    sent_at: datetime | None = _utc_column()
+    read_at: datetime | None = _utc_column()

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         WithdrawMelding,
     )
     from domain.errors import CaseRuleViolation
+    from domain.notifications import melder_notifications
     from domain.payloads import parse_payload
     from domain.phases import Phase, TaskType
     from domain.roles import is_kmar
@@ -155,6 +156,9 @@ class CaseWorkflow(Lifecycle):
                 "op_tijd": on_time,
                 "besluit": task.payload,
             },
+            notify=melder_notifications(
+                self.s.case_id, task.unit, task.task_type, task.payload
+            ),  # issue 10: the melder hears of receipt and feedback
         )
         if task.task_type == TaskType.schorsing_review:
             self._after_schorsing_review(task.betrokkene, req.payload)
