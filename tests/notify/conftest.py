@@ -13,6 +13,7 @@ from activities.mail import MailConfig
 from sg989.mail_sink import MailSink, start_sink
 from store.db import session_scope
 from store.models import Person
+from tests.notify.api_helpers import api, key_file, settings  # noqa: F401  (fixtures)
 
 UNIT = "CLAS/11LMB"
 # sub -> (email, roles, units, delivery, active)

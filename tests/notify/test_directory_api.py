@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
 import pytest
-import pytest_asyncio
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.auth import local_private_key
-from api.main import create_app
-from api.tokens import issue_local_token
 from sg989.settings import Settings
 from store.models import Person
+from tests.notify.api_helpers import auth
 
-BEHEERDER = {"sub": "beh-1", "roles": ["beheerder"], "units": ["CLAS"]}
 ALICE: dict[str, Any] = {
     "sub": "alice",
     "name": "Kolonel A. de Vries",
@@ -30,45 +22,10 @@ ALICE: dict[str, Any] = {
 }
 
 
-async def _no_temporal() -> Any:
-    raise RuntimeError("not needed here")
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, local_signing_key_file=tmp_path / "key.pem")
-
-
-@pytest_asyncio.fixture
-async def api(engine: Engine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, engine, _no_temporal)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sg989") as client:
-        yield client
-
-
-def _auth(settings: Settings, user: dict[str, Any] = BEHEERDER, **extra: Any) -> dict[str, str]:
-    if not extra:
-        token = issue_local_token(settings, name="Beheerder", **user)
-    else:
-        now = datetime.now(UTC)
-        claims = {
-            **user,
-            "name": "Via IdP",
-            "iss": settings.jwt_issuer,
-            "aud": settings.jwt_audience,
-            "iat": int(now.timestamp()),
-            "exp": int((now + timedelta(hours=1)).timestamp()),
-            **extra,
-        }
-        token = jwt.encode(claims, local_private_key(settings), algorithm="RS256")
-    return {"Authorization": f"Bearer {token}"}
-
-
 async def test_the_beheerder_adds_lists_changes_and_deactivates_people(
     api: httpx.AsyncClient, settings: Settings
 ) -> None:
-    h = _auth(settings)
+    h = auth(settings)
     created = await api.post("/directory/people", json=ALICE, headers=h)
     assert created.status_code == 201, created.text
     assert created.json()["delivery"] == "direct"
@@ -102,9 +59,7 @@ async def test_the_beheerder_adds_lists_changes_and_deactivates_people(
 async def test_a_bad_person_is_refused_with_the_reason(
     api: httpx.AsyncClient, settings: Settings, change: dict[str, Any], words: str
 ) -> None:
-    response = await api.post(
-        "/directory/people", json={**ALICE, **change}, headers=_auth(settings)
-    )
+    response = await api.post("/directory/people", json={**ALICE, **change}, headers=auth(settings))
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert words in response.text
@@ -114,10 +69,10 @@ async def test_only_the_beheerder_manages_the_directory(
     api: httpx.AsyncClient, settings: Settings
 ) -> None:
     commandant = {"sub": "cdt-1", "roles": ["commandant"], "units": ["CLAS"]}
-    response = await api.get("/directory/people", headers=_auth(settings, commandant))
+    response = await api.get("/directory/people", headers=auth(settings, commandant))
     assert response.status_code == 403
     missing = await api.patch(
-        "/directory/people/nobody", json={"name": "x"}, headers=_auth(settings)
+        "/directory/people/nobody", json={"name": "x"}, headers=auth(settings)
     )
     assert missing.status_code == 404
 
@@ -125,12 +80,12 @@ async def test_only_the_beheerder_manages_the_directory(
 async def test_an_email_claim_updates_the_persons_address(
     api: httpx.AsyncClient, settings: Settings, engine: Engine
 ) -> None:
-    await api.post("/directory/people", json=ALICE, headers=_auth(settings))
+    await api.post("/directory/people", json=ALICE, headers=auth(settings))
     alice = {"sub": "alice", "roles": ["commandant"], "units": ["CLAS/11LMB"]}
-    response = await api.get("/tasks", headers=_auth(settings, alice, email="alice@new.example"))
+    response = await api.get("/tasks", headers=auth(settings, alice, email="alice@new.example"))
     assert response.status_code == 200
     newcomer = {"sub": "bob", "roles": ["jurist"], "units": ["CLAS"]}
-    await api.get("/tasks", headers=_auth(settings, newcomer, email="bob@example.org"))
+    await api.get("/tasks", headers=auth(settings, newcomer, email="bob@example.org"))
     with Session(engine) as session:
         stored = session.get(Person, "alice")
         assert stored is not None and stored.email == "alice@new.example"
@@ -144,9 +99,9 @@ async def test_import_over_the_api_reports_every_error(
 ) -> None:
     body = "sub,name,roles,units\nx,X,commandant,CLAS\ny,,generaal,CLAS\n"
     response = await api.post(
-        "/directory/import", content=body, headers={**_auth(settings), "Content-Type": "text/csv"}
+        "/directory/import", content=body, headers={**auth(settings), "Content-Type": "text/csv"}
     )
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert any(e.startswith("line 3: name") for e in errors)
-    assert (await api.get("/directory/people", headers=_auth(settings))).json() == []
+    assert (await api.get("/directory/people", headers=auth(settings))).json() == []

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from sg989.cli import app
+from sg989.cli_directory import directory_app as app
 from sg989.settings import get_settings
 from store.db import make_engine
 from store.models import Person
@@ -49,7 +49,7 @@ def _people(url: str) -> dict[str, Person]:
 def test_a_good_file_adds_then_updates(tmp_path: Path, store_url: str) -> None:
     file = tmp_path / "people.csv"
     file.write_text(GOOD, encoding="utf-8")
-    first = CliRunner().invoke(app, ["directory", "import", str(file)])
+    first = CliRunner().invoke(app, ["import", str(file)])
     assert first.exit_code == 0, first.output
     assert "3 people added, 0 updated" in first.output
     people = _people(store_url)
@@ -57,9 +57,9 @@ def test_a_good_file_adds_then_updates(tmp_path: Path, store_url: str) -> None:
     assert people["hcdt-1"].delivery == "digest" and people["hcdt-1"].active
     assert people["coid-1"].email is None
 
-    second = CliRunner().invoke(app, ["directory", "import", str(file)])
+    second = CliRunner().invoke(app, ["import", str(file)])
     assert "0 people added, 3 updated" in second.output
-    listed = CliRunner().invoke(app, ["directory", "list"])
+    listed = CliRunner().invoke(app, ["list"])
     assert "Generaal Bakker" in listed.output
 
 
@@ -68,7 +68,7 @@ def test_a_bad_file_reports_every_error_by_line_and_stores_nothing(
 ) -> None:
     file = tmp_path / "people.csv"
     file.write_text(BAD, encoding="utf-8")
-    result = CliRunner().invoke(app, ["directory", "import", str(file)])
+    result = CliRunner().invoke(app, ["import", str(file)])
     assert result.exit_code == 2
     out = result.output
     for line, words in [
@@ -86,5 +86,5 @@ def test_a_bad_file_reports_every_error_by_line_and_stores_nothing(
 
 
 def test_a_missing_file_is_a_user_error(tmp_path: Path, store_url: str) -> None:
-    result = CliRunner().invoke(app, ["directory", "import", str(tmp_path / "nope.csv")])
+    result = CliRunner().invoke(app, ["import", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2 and "cannot read" in result.output
