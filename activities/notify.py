@@ -91,6 +91,7 @@ class Dispatcher:
                     continue
                 await asyncio.to_thread(self._sent, item.ids)
                 sent += 1
+        await asyncio.to_thread(self._settle)
         return sent
 
     # -- store work, on a thread -------------------------------------------------------------
@@ -121,8 +122,6 @@ class Dispatcher:
                 row.status = DeliveryStatus.not_mailed.value
                 row.reason = "de melder liet geen e-mailadres achter"
                 session.add(row)
-                session.flush()
-                store.settle_outbox(session, {(row.case_id, row.seq, row.idx)}, now=_now())
                 return Outgoing([row.id], None)
             message = melder_message(to=address, case_id=row.case_id, text=text, mid=row.message_id)
         else:
@@ -154,6 +153,10 @@ class Dispatcher:
     def _sent(self, ids: list[int]) -> None:
         with session_scope(self.engine) as session:
             store.mark_sent(session, ids, now=_now())
+
+    def _settle(self) -> None:
+        with session_scope(self.engine) as session:
+            store.settle_served(session, now=_now())
 
     def _failed(self, ids: list[int], error: str, permanent: bool) -> None:
         with session_scope(self.engine) as session:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists
+from sqlalchemy import and_, exists, update
 from sqlmodel import Session, col, select
 
 from domain.notifications import (
@@ -150,7 +150,7 @@ def resolve_new(session: Session, *, now: datetime, domain: str) -> int:
     for row in rows:
         resolve(session, row, now=now, domain=domain)
     session.flush()
-    settle_outbox(session, {(r.case_id, r.seq, r.idx) for r in rows}, now=now)
+    settle_served(session, now=now)
     return len(rows)
 
 
@@ -173,16 +173,12 @@ def due(
 
 
 def mark_sent(session: Session, ids: list[int], *, now: datetime) -> None:
-    rows = session.exec(select(NotificationDelivery).where(col(NotificationDelivery.id).in_(ids)))
-    keys = set()
-    for row in rows.all():
-        row.status = DeliveryStatus.sent.value
-        row.sent_at = now
-        row.last_error = None
-        keys.add((row.case_id, row.seq, row.idx))
-        session.add(row)
-    session.flush()
-    settle_outbox(session, keys, now=now)
+    """One UPDATE, nothing read: called right after the server accepted each message."""
+    session.execute(
+        update(NotificationDelivery)
+        .where(col(NotificationDelivery.id).in_(ids))
+        .values(status=DeliveryStatus.sent.value, sent_at=now, last_error=None)
+    )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -205,28 +201,32 @@ def mark_failed(
         session.add(row)
 
 
-def settle_outbox(session: Session, keys: set[tuple[str, int, int]], *, now: datetime) -> None:
-    """Mark outbox rows sent once every recipient of theirs is served."""
-    for case_id, seq, idx in keys:
-        statuses = session.exec(
-            select(NotificationDelivery.status).where(
-                NotificationDelivery.case_id == case_id,
-                NotificationDelivery.seq == seq,
-                NotificationDelivery.idx == idx,
-            )
-        ).all()
-        if not statuses or any(s not in FINAL for s in statuses):
-            continue
-        outbox = session.exec(
-            select(OutboxNotification).where(
-                OutboxNotification.case_id == case_id,
-                OutboxNotification.seq == seq,
-                OutboxNotification.idx == idx,
-            )
-        ).first()
-        if outbox is not None and outbox.sent_at is None:
-            outbox.sent_at = now
-            session.add(outbox)
+def settle_served(session: Session, *, now: datetime, limit: int = 1000) -> int:
+    """Mark sent the outbox rows whose every recipient has been served; returns how many."""
+    open_delivery = exists().where(
+        and_(
+            col(NotificationDelivery.case_id) == col(OutboxNotification.case_id),
+            col(NotificationDelivery.seq) == col(OutboxNotification.seq),
+            col(NotificationDelivery.idx) == col(OutboxNotification.idx),
+            col(NotificationDelivery.status).not_in(FINAL),
+        )
+    )
+    any_delivery = exists().where(
+        and_(
+            col(NotificationDelivery.case_id) == col(OutboxNotification.case_id),
+            col(NotificationDelivery.seq) == col(OutboxNotification.seq),
+            col(NotificationDelivery.idx) == col(OutboxNotification.idx),
+        )
+    )
+    rows = session.exec(
+        select(OutboxNotification)
+        .where(col(OutboxNotification.sent_at).is_(None), any_delivery, ~open_delivery)
+        .limit(limit)
+    ).all()
+    for row in rows:
+        row.sent_at = now
+        session.add(row)
+    return len(rows)
 
 
 # -- what the beheerder sees ---------------------------------------------------------------------
