@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -53,14 +54,14 @@ class Dispatcher:
         self.engine = engine
         self.config = config
         self.poll_seconds = poll_seconds
+        self.heartbeat: Callable[[], None] = lambda: None
 
-    async def run(self, seconds: float, heartbeat: object = None) -> int:
+    async def run(self, seconds: float) -> int:
         """Deliver for ``seconds``; returns how many messages went out."""
         stop = time.monotonic() + seconds
         total = 0
         while time.monotonic() < stop:
-            if callable(heartbeat):
-                heartbeat()
+            self.heartbeat()
             sent = await self.once()
             total += sent
             if not sent:
@@ -78,6 +79,7 @@ class Dispatcher:
             for i, item in enumerate(outgoing):
                 if item.message is None:
                     continue
+                self.heartbeat()  # a long batch must not look like a dead dispatcher
                 try:
                     await mail.send(item.message)
                 except TransientMailError as exc:
@@ -172,6 +174,7 @@ class NotificationActivities:
     @activity.defn(name=DISPATCH_NOTIFICATIONS)
     async def dispatch_notifications(self, cfg: DispatcherInput) -> int:
         """Delivers for ``cfg.run_seconds`` while heartbeating; a crashed attempt is retried."""
-        sent = await self.dispatcher.run(cfg.run_seconds, heartbeat=activity.heartbeat)
+        self.dispatcher.heartbeat = activity.heartbeat
+        sent = await self.dispatcher.run(cfg.run_seconds)
         log.info("notifications_dispatched", messages=sent)
         return sent

@@ -138,5 +138,5 @@ class DispatcherInput(BaseModel):
     """How the dispatcher workflow runs its long-lived, heartbeating delivery activity."""
 
     run_seconds: float = 3600.0  # one activity attempt delivers for this long, then returns
-    heartbeat_seconds: float = 10.0
+    heartbeat_seconds: float = 30.0  # a worker gone this long: another one takes over
     rounds_before_continue: int = 24

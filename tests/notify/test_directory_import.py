@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,27 @@ def test_a_bad_file_reports_every_error_by_line_and_stores_nothing(
 def test_a_missing_file_is_a_user_error(tmp_path: Path, store_url: str) -> None:
     result = CliRunner().invoke(app, ["import", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2 and "cannot read" in result.output
+
+
+def test_undeliverable_notifications_are_listed_on_the_command_line(
+    tmp_path: Path, store_url: str
+) -> None:
+    from store.db import session_scope
+    from store.notifications import resolve_new
+    from tests.notify.outbox import add_case, add_note
+
+    assert CliRunner().invoke(app, ["undeliverable"]).exit_code == 0  # migrates the new store
+    engine = make_engine(store_url)
+    add_case(engine, "ZK-40")
+    add_note(engine, "ZK-40", "directeur_coid", "escalatie")
+    with session_scope(engine) as session:
+        resolve_new(session, now=datetime.now(UTC), domain="x.example")
+    result = CliRunner().invoke(app, ["undeliverable"])
+    assert result.exit_code == 1
+    assert "ZK-40" in result.output and "directeur_coid" in result.output
+
+    file = tmp_path / "people.csv"
+    file.write_text("sub,name,email,roles,units\ndc-1,D,d@example.org,directeur_coid,CLAS\n")
+    assert CliRunner().invoke(app, ["import", str(file)]).exit_code == 0
+    retried = CliRunner().invoke(app, ["undeliverable", "--retry"])
+    assert retried.exit_code == 0 and "1 notification(s) resolved again" in retried.output
