@@ -122,7 +122,7 @@ class Dispatcher:
             address = store.melder_address(session, row.case_id)
             if address is None:
                 row.status = DeliveryStatus.not_mailed.value
-                row.reason = "de melder liet geen e-mailadres achter"
+                row.reason = "the melder left no e-mail address"
                 session.add(row)
                 return Outgoing([row.id], None)
             message = melder_message(to=address, case_id=row.case_id, text=text, mid=row.message_id)

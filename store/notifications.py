@@ -78,23 +78,23 @@ def recipients(session: Session, row: OutboxNotification) -> list[Recipient]:
     if row.recipient_role == MELDER:
         if session.get(Case, row.case_id) is None or melder_address(session, row.case_id):
             return [Recipient(MELDER, None, DeliveryStatus.pending)]
-        reason = "de melder liet geen e-mailadres achter (anoniem of ander contact)"
+        reason = "the melder left no e-mail address (anonymous, or another kind of contact)"
         return [Recipient(MELDER, None, DeliveryStatus.not_mailed, reason)]
     if row.recipient_role == BETROKKENE:
-        reason = "sg989 kent geen adres van betrokkenen; informeer hen buiten sg989 (per brief)"
+        reason = "sg989 keeps no address of a betrokkene: inform them outside sg989 (by letter)"
         return [Recipient(BETROKKENE, None, DeliveryStatus.not_mailed, reason)]
     if row.recipient_sub:
         person = get_person(session, row.recipient_sub)
         if person is None or not person.active:
-            state = "staat niet" if person is None else "is niet actief"
-            reason = f"{row.recipient_sub} {state} in de directory"
+            state = "is not" if person is None else "is no longer active"
+            reason = f"{row.recipient_sub} {state} in the directory"
             return [Recipient(row.recipient_sub, None, DeliveryStatus.undeliverable, reason)]
         return [_person(person, row.kind)]
     people = people_for_role(session, role=row.recipient_role, unit=row.recipient_unit)
     if not people:
         reason = (
-            f"niemand in de directory heeft de rol {row.recipient_role} "
-            f"voor eenheid {row.recipient_unit}"
+            f"nobody in the directory holds the role {row.recipient_role} "
+            f"for unit {row.recipient_unit}"
         )
         return [Recipient(NOBODY, None, DeliveryStatus.undeliverable, reason)]
     return [_person(person, row.kind) for person in people]
@@ -102,7 +102,7 @@ def recipients(session: Session, row: OutboxNotification) -> list[Recipient]:
 
 def _person(person: Person, kind: str) -> Recipient:
     if not looks_like_email(person.email):
-        reason = f"{person.sub} ({person.name}) heeft geen geldig e-mailadres in de directory"
+        reason = f"{person.sub} ({person.name}) has no valid e-mail address in the directory"
         return Recipient(person.sub, None, DeliveryStatus.undeliverable, reason)
     wait = person.delivery == "digest" and not always_immediate(kind)
     status = DeliveryStatus.digest if wait else DeliveryStatus.pending
@@ -195,7 +195,7 @@ def mark_failed(
         row.last_error = error[:1000]
         if permanent:
             row.status = DeliveryStatus.undeliverable.value
-            row.reason = f"de mailserver weigerde het bericht: {error[:500]}"
+            row.reason = f"the mail server refused the message: {error[:500]}"
         else:
             row.next_attempt_at = now + backoff(row.attempts)
         session.add(row)

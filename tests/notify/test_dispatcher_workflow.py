@@ -52,3 +52,36 @@ async def test_the_worker_delivers_a_new_case_s_notifications(
     assert to == ["coid@example.org"] * 3 + [MELDER]
     melder = next(m for m in sink.received if m.to == [MELDER])
     assert melder.body.endswith("Dank u.\n") and case.case_id in melder.body
+
+
+async def test_delivery_survives_an_smtp_outage_and_a_worker_restart(
+    dev_env, task_queue: str, directory: Engine, sink: MailSink, tmp_path: Path
+) -> None:
+    from collections import Counter
+
+    from tests.notify.outbox import add_case, add_note
+
+    settings = Settings(
+        data_dir=tmp_path,
+        smtp_port=sink.port,  # type: ignore[attr-defined]
+        notify_poll_seconds=0.1,
+    )
+    cfg = DispatcherInput(run_seconds=30, heartbeat_seconds=2)
+    add_case(directory, "ZK-50")
+    sink.refuse = True  # the mail server is in trouble
+    async with build_worker(dev_env.client, directory, task_queue, settings):
+        await ensure_dispatcher(dev_env.client, task_queue, cfg)
+        for role in ("commandant", "coid_adviseur", "jurist"):
+            add_note(directory, "ZK-50", role)
+        await asyncio.sleep(2)
+    assert sink.received == []  # nothing got through, nothing was given up either
+
+    sink.refuse = False
+    async with build_worker(dev_env.client, directory, task_queue, settings):  # a new worker
+        add_note(directory, "ZK-50", "hac", "escalatie")
+        await _arrived(sink, 4, timeout=60)
+        await asyncio.sleep(1)
+        await dev_env.client.get_workflow_handle(dispatcher_id(task_queue)).terminate("test over")
+    assert Counter(m.to[0] for m in sink.received) == Counter(
+        ["cdt@example.org", "coid@example.org", "jur@example.org", "hac@example.org"]
+    )

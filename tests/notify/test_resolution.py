@@ -120,4 +120,4 @@ def test_a_person_without_address_is_listed_not_dropped(directory: Engine) -> No
     add_case(directory, "ZK-9")
     _, seq, _ = add_note(directory, "ZK-9", "jurist")
     status, reason = _resolve(directory)[f"{seq}:jur-1"]
-    assert status == "undeliverable" and "e-mailadres" in (reason or "")
+    assert status == "undeliverable" and "e-mail address" in (reason or "")
