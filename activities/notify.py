@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import structlog
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 from temporalio import activity
 
 from activities.mail import MailConfig, MailSession, PermanentMailError, TransientMailError
@@ -33,7 +33,7 @@ from domain.notifications import (
 from sg989.settings import Settings
 from store import notifications as store
 from store.db import session_scope
-from store.models import NotificationDelivery, OutboxNotification
+from store.models import NotificationDelivery
 
 log = structlog.get_logger(__name__)
 DISPATCH_NOTIFICATIONS = "dispatch_notifications"
@@ -102,22 +102,18 @@ class Dispatcher:
         with session_scope(self.engine) as session:
             store.resolve_new(session, now=now, domain=self.config.domain)
         with session_scope(self.engine) as session:
-            items = [
-                self._single(session, d) for d in store.due(session, DeliveryStatus.pending, now)
-            ]
+            due = store.due(session, DeliveryStatus.pending, now)
+            texts = store.outbox_texts(session, due)
+            items = [self._single(session, d, texts) for d in due]
             items += self._digests(session, store.due(session, DeliveryStatus.digest, now), now)
         return items
 
-    def _single(self, session: Session, row: NotificationDelivery) -> Outgoing:
+    def _single(
+        self, session: Session, row: NotificationDelivery, texts: dict[tuple[str, int, int], str]
+    ) -> Outgoing:
         assert row.id is not None
-        outbox = session.exec(
-            select(OutboxNotification).where(
-                OutboxNotification.case_id == row.case_id,
-                OutboxNotification.seq == row.seq,
-                OutboxNotification.idx == row.idx,
-            )
-        ).first()
-        text = outbox.text if outbox else f"Er is een taak voor u in zaak {row.case_id}."
+        default = f"Er is een taak voor u in zaak {row.case_id}."
+        text = texts.get((row.case_id, row.seq, row.idx), default)
         if row.recipient == MELDER:
             address = store.melder_address(session, row.case_id)
             if address is None:

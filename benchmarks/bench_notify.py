@@ -27,7 +27,8 @@ from sqlmodel import SQLModel
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from domain.notifications import DispatcherInput
+from activities.mail import MailConfig, MailSession
+from domain.notifications import DispatcherInput, message_id, task_message
 from sg989.mail_sink import MailSink, start_sink
 from sg989.settings import Settings
 from sg989.temporal import temporal_cli_path
@@ -84,6 +85,21 @@ async def _until(sink: MailSink, count: int, timeout: float = 120) -> None:
         await asyncio.sleep(0.002)
 
 
+async def _smtp_only(port: int, count: int) -> float:
+    config = MailConfig("127.0.0.1", port, False, "", "", "sg989@localhost", "http://x")
+    start = time.perf_counter()
+    async with MailSession(config) as mail:
+        for n in range(count):
+            await mail.send(
+                task_message(
+                    to="hcdt@example.org", case_id=CASE, kind="escalatie",
+                    text=f"Er is een taak voor u in zaak {CASE}.", link=config.case_link(CASE),
+                    mid=message_id("baseline", n, domain="localhost"),
+                )
+            )  # fmt: skip
+    return time.perf_counter() - start
+
+
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -124,6 +140,7 @@ async def run(samples: int, batch: int, poll: float) -> None:
             _escalate(engine, batch)
             await _until(sink, expected)
             elapsed = time.perf_counter() - start
+        baseline = await _smtp_only(port, batch)  # the same messages, no store, no Temporal
     finally:
         await env.shutdown()
         controller.stop()
@@ -132,6 +149,10 @@ async def run(samples: int, batch: int, poll: float) -> None:
     print(f"  p50 {statistics.median(latencies):7.1f} ms")
     print(f"  p95 {_pct(latencies, 95):7.1f} ms")
     print(f"dispatcher throughput: {batch} messages in {elapsed:.2f} s = {batch / elapsed:.0f}/s")
+    print(
+        f"baseline, SMTP alone over one connection: {batch / baseline:.0f}/s "
+        f"(dispatcher at {baseline / elapsed:.2f}x of it)"
+    )
 
 
 def main() -> None:

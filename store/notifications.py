@@ -33,10 +33,10 @@ FAILING_AFTER = 5  # attempts: from then on a retrying delivery is listed as a p
 NOBODY = ""
 
 
-def people_for_role(session: Session, *, role: str, unit: str) -> list[Person]:
-    """Active people holding ``role`` with ``unit`` in scope. Unlike store.directory's
+def people_for_role(people: list[Person], *, role: str, unit: str) -> list[Person]:
+    """Those of ``people`` holding ``role`` with ``unit`` in scope. Unlike store.directory's
     people_holding, ``role`` may be an escalation level of the policy ("hogere_commandant")."""
-    return [p for p in active_people(session) if role in p.roles and unit_in_scope(unit, p.units)]
+    return [p for p in people if p.active and role in p.roles and unit_in_scope(unit, p.units)]
 
 
 def melder_address(session: Session, case_id: str) -> str | None:
@@ -74,7 +74,10 @@ class Recipient:
     reason: str | None = None
 
 
-def recipients(session: Session, row: OutboxNotification) -> list[Recipient]:
+def recipients(
+    session: Session, row: OutboxNotification, people: list[Person] | None = None
+) -> list[Recipient]:
+    """``people``: the active directory, when the caller resolves many rows at once."""
     if row.recipient_role == MELDER:
         if session.get(Case, row.case_id) is None or melder_address(session, row.case_id):
             return [Recipient(MELDER, None, DeliveryStatus.pending)]
@@ -90,14 +93,18 @@ def recipients(session: Session, row: OutboxNotification) -> list[Recipient]:
             reason = f"{row.recipient_sub} {state} in the directory"
             return [Recipient(row.recipient_sub, None, DeliveryStatus.undeliverable, reason)]
         return [_person(person, row.kind)]
-    people = people_for_role(session, role=row.recipient_role, unit=row.recipient_unit)
-    if not people:
+    holders = people_for_role(
+        active_people(session) if people is None else people,
+        role=row.recipient_role,
+        unit=row.recipient_unit,
+    )
+    if not holders:
         reason = (
             f"nobody in the directory holds the role {row.recipient_role} "
             f"for unit {row.recipient_unit}"
         )
         return [Recipient(NOBODY, None, DeliveryStatus.undeliverable, reason)]
-    return [_person(person, row.kind) for person in people]
+    return [_person(person, row.kind) for person in holders]
 
 
 def _person(person: Person, kind: str) -> Recipient:
@@ -109,7 +116,14 @@ def _person(person: Person, kind: str) -> Recipient:
     return Recipient(person.sub, (person.email or "").strip(), status)
 
 
-def resolve(session: Session, row: OutboxNotification, *, now: datetime, domain: str) -> int:
+def resolve(
+    session: Session,
+    row: OutboxNotification,
+    *,
+    now: datetime,
+    domain: str,
+    people: list[Person] | None = None,
+) -> int:
     """Create the delivery rows of one outbox row that do not exist yet; returns how many."""
     existing = {
         d.recipient
@@ -122,7 +136,7 @@ def resolve(session: Session, row: OutboxNotification, *, now: datetime, domain:
         ).all()
     }
     added = 0
-    for r in recipients(session, row):
+    for r in recipients(session, row, people):
         if r.key in existing:
             continue
         due = next_digest_at(now) if r.status == DeliveryStatus.digest else now
@@ -147,8 +161,9 @@ def resolve(session: Session, row: OutboxNotification, *, now: datetime, domain:
 
 def resolve_new(session: Session, *, now: datetime, domain: str) -> int:
     rows = unresolved_outbox(session)
+    people = active_people(session) if rows else []
     for row in rows:
-        resolve(session, row, now=now, domain=domain)
+        resolve(session, row, now=now, domain=domain, people=people)
     session.flush()
     settle_served(session, now=now)
     return len(rows)
@@ -170,6 +185,20 @@ def due(
         .limit(limit)
     )
     return list(session.exec(query).all())
+
+
+def outbox_texts(
+    session: Session, rows: list[NotificationDelivery]
+) -> dict[tuple[str, int, int], str]:
+    """The text of each delivery's outbox row, in one query per batch."""
+    cases = {row.case_id for row in rows}
+    if not cases:
+        return {}
+    found = session.exec(
+        select(OutboxNotification).where(col(OutboxNotification.case_id).in_(cases))
+    ).all()
+    wanted = {(row.case_id, row.seq, row.idx) for row in rows}
+    return {key: o.text for o in found if (key := (o.case_id, o.seq, o.idx)) in wanted}
 
 
 def mark_sent(session: Session, ids: list[int], *, now: datetime) -> None:
@@ -271,7 +300,9 @@ def retry_undeliverable(session: Session, *, now: datetime, domain: str) -> int:
     return len(keys)
 
 
-def notifications_for(session: Session, sub: str, *, now: datetime) -> list[NotificationDelivery]:
+def notifications_for(
+    session: Session, sub: str, *, now: datetime, limit: int = 100
+) -> list[NotificationDelivery]:
     """The person's notifications, newest first; those not read before are marked read now.
 
     The returned rows keep ``read_at`` as it was before this call, so a caller sees which are new.
@@ -281,6 +312,7 @@ def notifications_for(session: Session, sub: str, *, now: datetime) -> list[Noti
             select(NotificationDelivery)
             .where(NotificationDelivery.recipient == sub)
             .order_by(col(NotificationDelivery.id).desc())
+            .limit(limit)
         ).all()
     )
     result = [row.model_copy() for row in rows]

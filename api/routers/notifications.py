@@ -4,8 +4,9 @@ the notifications that reached nobody."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
@@ -52,9 +53,11 @@ def _text(session: Session, row: NotificationDelivery) -> str:
 
 
 @router.get("")
-def my_notifications(session: SessionDep, user: CurrentUser) -> list[NotificationPublic]:
-    """Your notifications, newest first; listing them marks them read."""
-    rows = notifications_for(session, user.sub, now=datetime.now(UTC))
+def my_notifications(
+    session: SessionDep, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[NotificationPublic]:
+    """Your newest notifications (at most ``limit``); listing them marks them read."""
+    rows = notifications_for(session, user.sub, now=datetime.now(UTC), limit=limit)
     result = [
         NotificationPublic(
             case_id=r.case_id,
