@@ -121,7 +121,9 @@ class Dispatcher:
                 row.reason = "the melder left no e-mail address"
                 session.add(row)
                 return Outgoing([row.id], None)
-            message = melder_message(to=address, case_id=row.case_id, text=text, mid=row.message_id)
+            message = melder_message(
+                to=address, case_id=row.case_id, kind=row.kind, text=text, mid=row.message_id
+            )
         else:
             message = task_message(
                 to=row.address or "",

@@ -114,7 +114,17 @@ def task_message(*, to: str, case_id: str, kind: str, text: str, link: str, mid:
     return Message(to=to, subject=subject, body=f"{text}\n\n{link}\n", message_id=mid)
 
 
-def melder_message(*, to: str, case_id: str, text: str, mid: str) -> Message:
+MELDER_TEXT = {
+    NotificationKind.termijn_verlengd: "De termijn in zaak {case_id} over uw melding is verlengd.",
+}
+
+
+def melder_message(*, to: str, case_id: str, kind: str, text: str, mid: str) -> Message:
+    """The adviser's own message as written; for any other kind a fixed sentence, never the
+    text meant for staff ("Er is een taak voor u ...")."""
+    if kind != NotificationKind.bericht_aan_melder:
+        fixed = MELDER_TEXT.get(kind, "Er is nieuws in zaak {case_id} over uw melding.")  # type: ignore[call-overload]
+        text = fixed.format(case_id=case_id)
     return Message(to=to, subject=f"Uw melding {case_id}", body=text + "\n", message_id=mid)
 
 

@@ -133,3 +133,21 @@ async def test_a_digest_groups_the_reminders_of_a_day(
             ).all()
             == []
         )
+
+
+async def test_the_melder_never_gets_the_text_meant_for_staff(
+    directory: Engine, sink: MailSink, mail_config: MailConfig
+) -> None:
+    add_case(directory, "ZK-15", "melder@example.invalid")
+    add_note(directory, "ZK-15", "melder", "termijn_verlengd")  # the investigation was extended
+    add_note(directory, "ZK-15", "betrokkene", "termijn_verlengd")
+    assert await _drain(Dispatcher(directory, mail_config)) == 1
+    [mail] = sink.received
+    assert mail.to == ["melder@example.invalid"]
+    assert mail.body == "De termijn in zaak ZK-15 over uw melding is verlengd.\n"
+    with Session(directory) as session:
+        betrokkene = session.exec(
+            select(NotificationDelivery).where(NotificationDelivery.recipient == "betrokkene")
+        ).one()
+        assert betrokkene.status == "not_mailed" and "letter" in (betrokkene.reason or "")
+        assert all(r.sent_at is not None for r in session.exec(select(OutboxNotification)))
