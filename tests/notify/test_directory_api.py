@@ -105,3 +105,11 @@ async def test_import_over_the_api_reports_every_error(
     errors = response.json()["errors"]
     assert any(e.startswith("line 3: name") for e in errors)
     assert (await api.get("/directory/people", headers=auth(settings))).json() == []
+
+    good = "sub,name,email,roles,units\nx,X,x@example.org,commandant;hogere_commandant,CLAS\n"
+    response = await api.post(
+        "/directory/import", content=good, headers={**auth(settings), "Content-Type": "text/csv"}
+    )
+    assert response.status_code == 200 and response.json() == {"added": 1, "updated": 0}
+    [person] = (await api.get("/directory/people", headers=auth(settings))).json()
+    assert person["roles"] == ["commandant", "hogere_commandant"]
