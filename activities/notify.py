@@ -83,7 +83,7 @@ class Dispatcher:
                 try:
                     await mail.send(item.message)
                 except TransientMailError as exc:
-                    rest = [d for o in outgoing[i:] for d in o.ids]
+                    rest = [d for o in outgoing[i:] if o.message is not None for d in o.ids]
                     await asyncio.to_thread(self._failed, rest, str(exc), False)
                     log.warning("mail_delayed", reason=str(exc), messages=len(outgoing) - i)
                     break

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel, col
 
 
 def _utc_column(nullable: bool = True, index: bool = False) -> Any:
@@ -209,3 +209,7 @@ class NotificationDelivery(SQLModel, table=True):
     next_attempt_at: datetime | None = _utc_column(index=True)
     sent_at: datetime | None = _utc_column()
     read_at: datetime | None = _utc_column()
+
+
+# The dispatcher looks for outbox rows not yet sent on every round: only those, via this index.
+Index("ix_outboxnotification_sent_at", col(OutboxNotification.sent_at))

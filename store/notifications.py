@@ -164,8 +164,9 @@ def resolve_new(session: Session, *, now: datetime, domain: str) -> int:
     people = active_people(session) if rows else []
     for row in rows:
         resolve(session, row, now=now, domain=domain, people=people)
-    session.flush()
-    settle_served(session, now=now)
+    if rows:
+        session.flush()
+        settle_served(session, now=now)
     return len(rows)
 
 

@@ -1,4 +1,5 @@
-"""Notification delivery: one row per outbox notification and recipient, with its attempts.
+"""Notification delivery: one row per outbox notification and recipient, with its attempts;
+an index on the outbox's sent_at.
 
 Revision ID: 0006
 Revises: 0002
@@ -43,9 +44,12 @@ def upgrade() -> None:
     )
     for column in ("case_id", "recipient", "status", "next_attempt_at"):
         op.create_index(op.f(f"ix_{TABLE}_{column}"), TABLE, [column], unique=False)
+    # The dispatcher's every round asks for the outbox rows not sent yet.
+    op.create_index("ix_outboxnotification_sent_at", "outboxnotification", ["sent_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outboxnotification_sent_at", table_name="outboxnotification")
     for column in ("case_id", "recipient", "status", "next_attempt_at"):
         op.drop_index(op.f(f"ix_{TABLE}_{column}"), table_name=TABLE)
     op.drop_table(TABLE)
