@@ -75,5 +75,12 @@ class MailSink:
 def start_sink(host: str, port: int, sink: MailSink) -> Controller:
     """Serve ``sink`` on host:port in a thread of its own; call ``.stop()`` to end it."""
     controller = Controller(sink, hostname=host, port=port)
-    controller.start()
+    try:
+        controller.start()
+    except OSError as exc:
+        raise RuntimeError(
+            f"the local SMTP sink cannot listen on {host}:{port} ({exc.strerror or exc}): "
+            "set SG989_SMTP_PORT to a free port, or SG989_SMTP_SINK=false when a mail server "
+            "already listens there"
+        ) from None
     return controller

@@ -113,7 +113,10 @@ def _start_mail_sink(settings: Settings):  # type: ignore[no-untyped-def]
     from sg989.mail_sink import MailSink, start_sink
 
     folder = Path(settings.data_dir).resolve() / "mail"
-    return start_sink(settings.smtp_host, settings.smtp_port, MailSink(folder=folder))
+    try:
+        return start_sink(settings.smtp_host, settings.smtp_port, MailSink(folder=folder))
+    except RuntimeError as exc:
+        raise SystemExit(f"error: {exc}") from None  # a sentence, not a traceback
 
 
 def _announce(settings: Settings) -> None:

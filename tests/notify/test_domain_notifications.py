@@ -69,3 +69,16 @@ def test_message_ids_depend_on_case_seq_idx_and_recipient_only() -> None:
 )
 def test_only_an_address_is_mailed(contact: str | None, mailable: bool) -> None:
     assert looks_like_email(contact) is mailable
+
+
+def test_a_busy_sink_port_is_explained() -> None:
+    import socket
+
+    from sg989.mail_sink import MailSink, start_sink
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(RuntimeError, match="SG989_SMTP_PORT"):
+            start_sink("127.0.0.1", port, MailSink())
