@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import email.policy
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -93,8 +95,13 @@ class MailSession:
             self._smtp = smtp
         return self._smtp
 
-    async def send(self, message: Message) -> None:
-        """Deliver ``message``; raises PermanentMailError or TransientMailError with the reason."""
+    async def send(self, message: Message, before_data: Awaitable[None] | None = None) -> None:
+        """Deliver ``message``; raises PermanentMailError or TransientMailError with the reason.
+
+        ``before_data`` (the previous message being marked sent) is awaited after the envelope
+        and before the message itself: the two overlap, yet the server never holds two
+        messages whose sending is not recorded.
+        """
         try:
             smtp = await self._connected()
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
@@ -104,17 +111,21 @@ class MailSession:
             raise TransientMailError(
                 f"mail server {self.config.host}:{self.config.port} not usable: {exc}"
             ) from None
+        mail = to_email(self.config, message)
         try:
-            await smtp.send_message(to_email(self.config, message))
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            raise PermanentMailError(str(exc)) from None
+            await smtp.mail(self.config.sender)
+            await smtp.rcpt(message.to)
+            if before_data is not None:
+                await before_data
+            await smtp.data(mail.as_bytes(policy=email.policy.SMTP))
         except aiosmtplib.SMTPResponseException as exc:
+            reason = f"{exc.code} {exc.message}"
             if exc.code < 500:
                 self._smtp = None
-            reason = f"{exc.code} {exc.message}"
-            if 500 <= exc.code < 600:
-                raise PermanentMailError(reason) from None
-            raise TransientMailError(reason) from None
+                raise TransientMailError(reason) from None
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await smtp.rset()  # this message is refused; the connection serves the next
+            raise PermanentMailError(reason) from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             self._smtp = None
             raise TransientMailError(

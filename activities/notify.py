@@ -75,24 +75,33 @@ class Dispatcher:
         if not outgoing:
             return 0
         sent = 0
+        marking: asyncio.Future[None] | None = None  # the previous message, being marked sent
         async with MailSession(self.config) as mail:
-            for i, item in enumerate(outgoing):
-                if item.message is None:
-                    continue
-                self.heartbeat()  # a long batch must not look like a dead dispatcher
-                try:
-                    await mail.send(item.message)
-                except TransientMailError as exc:
-                    rest = [d for o in outgoing[i:] if o.message is not None for d in o.ids]
-                    await asyncio.to_thread(self._failed, rest, str(exc), False)
-                    log.warning("mail_delayed", reason=str(exc), messages=len(outgoing) - i)
-                    break
-                except PermanentMailError as exc:
-                    await asyncio.to_thread(self._failed, item.ids, str(exc), True)
-                    log.warning("mail_refused", reason=str(exc), ids=item.ids)
-                    continue
-                await asyncio.to_thread(self._sent, item.ids)
-                sent += 1
+            try:
+                for i, item in enumerate(outgoing):
+                    if item.message is None:
+                        continue
+                    self.heartbeat()  # a long batch must not look like a dead dispatcher
+                    try:
+                        await mail.send(item.message, before_data=marking)
+                    except TransientMailError as exc:
+                        rest = [d for o in outgoing[i:] if o.message is not None for d in o.ids]
+                        await asyncio.to_thread(self._failed, rest, str(exc), False)
+                        log.warning("mail_delayed", reason=str(exc), messages=len(rest))
+                        break
+                    except PermanentMailError as exc:
+                        await asyncio.to_thread(self._failed, item.ids, str(exc), True)
+                        log.warning("mail_refused", reason=str(exc), ids=item.ids)
+                        continue
+                    finally:
+                        if marking is not None:
+                            await marking  # done already unless sending failed before DATA
+                            marking = None
+                    marking = asyncio.ensure_future(asyncio.to_thread(self._sent, item.ids))
+                    sent += 1
+            finally:
+                if marking is not None:
+                    await marking
         await asyncio.to_thread(self._settle)
         return sent
 

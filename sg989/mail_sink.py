@@ -43,8 +43,17 @@ class MailSink:
     folder: Path | None = None
     on_message: Callable[[Received], None] | None = None
     refuse: bool = False  # answer 451 to every message (a server in trouble)
+    unknown: set[str] = field(default_factory=set)  # addresses answered with 550
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.unknown:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self.refuse:

@@ -13,6 +13,7 @@ from activities.mail import MailConfig
 from activities.notify import Dispatcher
 from sg989.mail_sink import MailSink
 from store.models import NotificationDelivery, OutboxNotification
+from store.notifications import undeliverable
 from tests.notify.outbox import add_case, add_note
 
 SECRET = "Geheime inhoud"
@@ -151,3 +152,17 @@ async def test_the_melder_never_gets_the_text_meant_for_staff(
         ).one()
         assert betrokkene.status == "not_mailed" and "letter" in (betrokkene.reason or "")
         assert all(r.sent_at is not None for r in session.exec(select(OutboxNotification)))
+
+
+async def test_an_address_the_server_refuses_is_listed_and_the_rest_still_goes(
+    directory: Engine, sink: MailSink, mail_config: MailConfig
+) -> None:
+    add_case(directory, "ZK-16")
+    add_note(directory, "ZK-16", "commandant")
+    add_note(directory, "ZK-16", "coid_adviseur")
+    sink.unknown = {"cdt@example.org"}
+    assert await _drain(Dispatcher(directory, mail_config)) == 1
+    assert [m.to for m in sink.received] == [["coid@example.org"]]
+    with Session(directory) as session:
+        [refused] = undeliverable(session)
+    assert refused.recipient == "cdt-1" and "550" in (refused.reason or "")
