@@ -12,6 +12,7 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from api.auth import AuthError, AuthUnavailable, actor_from_token, bearer_token
+from api.identity import remember_email_claim
 from api.problems import Problem
 from domain.case import Actor
 from domain.roles import Role
@@ -53,11 +54,14 @@ def get_current_user(
     _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
     try:
-        return actor_from_token(settings, bearer_token(request.headers.get("authorization")))
+        token = bearer_token(request.headers.get("authorization"))
+        actor = actor_from_token(settings, token)
     except AuthError as exc:
         raise Problem(401, exc.reason) from None
     except AuthUnavailable as exc:
         raise Problem(503, str(exc)) from None
+    remember_email_claim(request.app.state.engine, token, actor)  # issue 10: the directory
+    return actor
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

@@ -14,8 +14,16 @@ from temporalio.client import Client
 from api.deps import ClientProvider
 from api.middleware import install_request_context
 from api.problems import install_problem_handlers
-from api.routers import cases, due_process, health, reports, tasks, timeline
-from api.routers import cases, health, reports, tasks, timeline
+from api.routers import (
+    cases,
+    directory,
+    due_process,
+    health,
+    notifications,
+    reports,
+    tasks,
+    timeline,
+)
 from api.routers import codec as codec_server
 from domain.policy import DeadlinePolicy
 from sg989.policy_files import load_policy
@@ -74,6 +82,8 @@ def create_app(
         app.include_router(module.router)
     app.include_router(due_process.router)
     app.include_router(codec_server.router)  # the Temporal UI's codec server (issue 9)
+    app.include_router(directory.router)  # issue 10
+    app.include_router(notifications.router)  # issue 10
     return app
 
 

@@ -20,6 +20,8 @@ class Payload(BaseModel):
 class Ontvangstbevestiging(Payload):
     verzonden_op: date
     kanaal: Literal["email", "post", "telefoon", "webformulier", "persoonlijk"]
+    # Mailed to the melder with the case number, if they left an e-mail address (issue 10).
+    bericht_aan_melder: str | None = Field(default=None, max_length=5000)
 
 
 class IntakeContact(Payload):
@@ -152,6 +154,10 @@ class Verslag(Payload):
     verslag: str = Text
 
 
+class Terugkoppeling(Verslag):
+    bericht_aan_melder: str | None = Field(default=None, max_length=5000)  # as above
+
+
 class SchorsingReview(Payload):
     besluit: Literal["opheffen", "handhaven"]
     motivering: str = Text
@@ -181,7 +187,7 @@ PAYLOAD_MODEL: dict[TaskType, type[Payload]] = {
     TaskType.beslissing_op_bezwaar: BeslissingOpBezwaar,
     TaskType.nazorg_afspraak: NazorgAfspraak,
     TaskType.nazorg_checkin: Verslag,
-    TaskType.terugkoppeling_melder: Verslag,
+    TaskType.terugkoppeling_melder: Terugkoppeling,
     TaskType.schorsing_review: SchorsingReview,
     TaskType.besluit_na_intrekking: BesluitNaIntrekking,
 }

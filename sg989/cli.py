@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from sg989.cli_directory import directory_app
 from sg989.cli_reports import import_cmd, publish_cmd, report_cmd
 from sg989.cli_token import token_cmd
 from sg989.logging import configure_logging
@@ -19,6 +20,7 @@ app.command("token")(token_cmd)
 app.command("import")(import_cmd)
 app.command("report")(report_cmd)
 app.command("publish")(publish_cmd)
+app.add_typer(directory_app, name="directory")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -45,11 +47,14 @@ def worker() -> None:
     from sg989.stack import wait_for_temporal
     from sg989.worker import build_worker
     from store.db import make_engine
+    from workflows.dispatcher import ensure_dispatcher
 
     async def serve() -> None:
         settings = get_settings()
         client = await wait_for_temporal(settings)
-        await build_worker(client, make_engine(settings.sqlalchemy_url), settings.task_queue).run()
+        await ensure_dispatcher(client, settings.task_queue)  # issue 10: notifications
+        engine = make_engine(settings.sqlalchemy_url)
+        await build_worker(client, engine, settings.task_queue, settings).run()
 
     asyncio.run(serve())
 

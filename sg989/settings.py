@@ -33,6 +33,17 @@ class Settings(BaseSettings):
     payload_keys: SecretStr = SecretStr("")
     payload_key_file: Path | None = None  # empty: data_dir/payload-keys, created once
     temporal_ui_origins: str = ""  # CORS for /codec; empty: the embedded UI on temporal_ui_port
+    # Notifications (issue 10): e-mail over SMTP. On the embedded default `sg989 up` starts a
+    # local sink on smtp_host:smtp_port that keeps every message under data_dir/mail.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "sg989@localhost"
+    smtp_sink: bool = True  # `sg989 up` only; false when SG989_SMTP_HOST is a real server
+    public_base_url: str = ""  # links in messages; empty: http://api_host:api_port
+    notify_poll_seconds: float = 0.5
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -68,6 +68,7 @@ async def run_stack(settings: Settings) -> None:
     from sg989.worker import build_worker
     from store.db import make_engine
     from store.migrate import upgrade_to_head
+    from workflows.dispatcher import ensure_dispatcher
 
     server_process = None
     if not await temporal_reachable(settings):
@@ -78,17 +79,21 @@ async def run_stack(settings: Settings) -> None:
         engine = make_engine(settings.sqlalchemy_url)
         app = create_app(settings, engine, client_provider=_fixed(client))
         api = build_server(app, settings)
-        worker = build_worker(client, engine, settings.task_queue)
+        worker = build_worker(client, engine, settings.task_queue, settings)
+        mail_sink = _start_mail_sink(settings)  # issue 10: the mail a deployment would send
         _announce(settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         async with worker:
+            await ensure_dispatcher(client, settings.task_queue)
             serving = asyncio.create_task(api.serve())
             await stop.wait()
             api.should_exit = True
             await serving
+        if mail_sink is not None:
+            mail_sink.stop()
     finally:
         if server_process is not None:
             server_process.terminate()
@@ -104,6 +109,19 @@ def _fixed(client: Client):  # type: ignore[no-untyped-def]
     return provide
 
 
+def _start_mail_sink(settings: Settings):  # type: ignore[no-untyped-def]
+    """The local SMTP sink of the embedded default; every message lands in data/mail/."""
+    if not settings.smtp_sink:
+        return None
+    from sg989.mail_sink import MailSink, start_sink
+
+    folder = Path(settings.data_dir).resolve() / "mail"
+    try:
+        return start_sink(settings.smtp_host, settings.smtp_port, MailSink(folder=folder))
+    except RuntimeError as exc:
+        raise SystemExit(f"error: {exc}") from None  # a sentence, not a traceback
+
+
 def _announce(settings: Settings) -> None:
     from api.main import docs_url
 
@@ -114,6 +132,14 @@ def _announce(settings: Settings) -> None:
         f"  API docs     {docs_url(settings)}\n"
         f"  Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}\n"
         f"  Store        {settings.sqlalchemy_url}\n"
+        f"  Mail         {_mail_where(settings)}\n"
         "  Try          .venv/bin/sg989 demo   (in another terminal)\n",
         flush=True,
     )
+
+
+def _mail_where(settings: Settings) -> str:
+    if settings.smtp_sink:
+        folder = Path(settings.data_dir).resolve() / "mail"
+        return f"{folder}/ (local SMTP sink on {settings.smtp_host}:{settings.smtp_port})"
+    return f"SMTP {settings.smtp_host}:{settings.smtp_port}"

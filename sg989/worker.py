@@ -9,8 +9,11 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.notify import NotificationActivities
 from activities.record import StoreActivities
+from sg989.settings import Settings, get_settings
 from workflows.case import CaseWorkflow
+from workflows.dispatcher import NotificationDispatcher
 
 # domain is pure (no I/O, no clock): loading it once for all workflow runs is safe.
 PASSTHROUGH_MODULES = ("domain",)
@@ -22,13 +25,16 @@ def workflow_runner() -> SandboxedWorkflowRunner:
     return SandboxedWorkflowRunner(restrictions=restrictions)
 
 
-def build_worker(client: Client, engine: Engine, task_queue: str) -> Worker:
+def build_worker(
+    client: Client, engine: Engine, task_queue: str, settings: Settings | None = None
+) -> Worker:
     store = StoreActivities(engine)
+    notify = NotificationActivities(engine, settings or get_settings())
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[CaseWorkflow],
-        activities=[store.record_transition],
+        workflows=[CaseWorkflow, NotificationDispatcher],
+        activities=[store.record_transition, notify.dispatch_notifications],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         workflow_runner=workflow_runner(),
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel, col
 
 from store.sealed import SealedString
 
@@ -198,3 +198,32 @@ class CaseParty(SQLModel, table=True):
 
     case_id: str = Field(primary_key=True, foreign_key="case.case_id")
     sub: str = Field(primary_key=True)
+class NotificationDelivery(SQLModel, table=True):
+    """One outbox notification for one recipient: its address, status and delivery attempts.
+
+    An outbox row (case_id, seq, idx) is resolved once into one row per recipient: a person's
+    sub, ``melder``, or ``""`` when nobody could be found (status ``undeliverable``, with the
+    reason). The dispatcher sends the ``pending`` rows and marks them ``sent``.
+    """
+
+    __table_args__ = (UniqueConstraint("case_id", "seq", "idx", "recipient"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True)
+    seq: int
+    idx: int
+    recipient: str = Field(index=True)
+    kind: str
+    address: str | None = None  # personal data: only for sending, never shown to others
+    status: str = Field(index=True)  # domain.notifications.DeliveryStatus
+    reason: str | None = None  # why undeliverable / not mailed
+    attempts: int = 0
+    last_error: str | None = None
+    message_id: str = ""
+    created_at: datetime | None = _utc_column()
+    next_attempt_at: datetime | None = _utc_column(index=True)
+    sent_at: datetime | None = _utc_column()
+    read_at: datetime | None = _utc_column()
+
+
+# The dispatcher looks for outbox rows not yet sent on every round: only those, via this index.
+Index("ix_outboxnotification_sent_at", col(OutboxNotification.sent_at))

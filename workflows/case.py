@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         UpdateResult,
         WithdrawMelding,
     )
+    from domain.notifications import melder_notifications
     from domain.payloads import BesluitNaIntrekking, SchorsingReview, parse_payload
     from domain.phases import Phase, TaskType
     from domain.roles import is_kmar
@@ -160,6 +161,9 @@ class CaseWorkflow(PracticeUpdates):
                 "op_tijd": on_time,
                 "besluit": task.payload,
             },
+            notify=melder_notifications(
+                self.s.case_id, task.unit, task.task_type, task.payload
+            ),  # issue 10: the melder hears of receipt and feedback
         )
         if isinstance(parsed, SchorsingReview):
             self._after_schorsing_review(task.betrokkene, parsed)

@@ -1,7 +1,7 @@
 """Protected party links: a user who is the melder or a betrokkene of a case never sees it.
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0006
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
