@@ -68,7 +68,9 @@ async def test_a_full_case_reaches_exactly_the_right_people(
     case = await MelderCase.start(time_worker.client, policy, task_queue)
     await drive_to_afdoening(case, ["ontslag"])
     await finish_afdoening(case, ["ontslag"])
-    await time_worker.sleep(60 * 60 * 24 * 43)  # reminders and escalations of nazorg fire
+    termijn = await case.open_task(TaskType.bezwaartermijn)
+    await time_worker.sleep(termijn.due_at - await time_worker.get_current_time())
+    await time_worker.sleep(60)  # the bezwaartermijn ends; reminders and escalations have fired
     for _ in range(2):
         await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "Goed gesprek."})
     await case.complete(
@@ -76,6 +78,8 @@ async def test_a_full_case_reaches_exactly_the_right_people(
         COID,
         {"verslag": "Melder geïnformeerd.", "bericht_aan_melder": TERUGKOPPELING},
     )
+    # At closure the melder always hears the outcome (issue 7): a second terugkoppeling.
+    await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "Uitkomst gemeld."})
     await case.handle.result()
 
     dispatcher = Dispatcher(directory, mail_config)
@@ -84,7 +88,9 @@ async def test_a_full_case_reaches_exactly_the_right_people(
     immediate, waiting = expected_counts(directory)
     assert Counter(m.to[0] for m in sink.received) == immediate
     escalations = [m for m in sink.received if "Escalatie" in str(m.message["Subject"])]
-    assert [m.to for m in escalations] == [["cdt@example.org"]]  # nazorg escalates to the BG
+    # nazorg escalates to the BG first, five working days later to the BG's superior
+    assert escalations and escalations[0].to == ["cdt@example.org"]
+    assert {m.to[0] for m in escalations} <= {"cdt@example.org", "hcdt@example.org"}
     assert "clsk@example.org" not in immediate and "old@example.org" not in immediate
 
     melder = [m for m in sink.received if m.to == [MELDER]]
@@ -92,6 +98,7 @@ async def test_a_full_case_reaches_exactly_the_right_people(
     assert [m.body for m in melder] == [
         f"Uw melding is ontvangen en geregistreerd onder zaaknummer {zaak}.\n\n{ONTVANGST}\n",
         f"Er is een terugkoppeling over uw melding, zaaknummer {zaak}.\n\n{TERUGKOPPELING}\n",
+        f"Er is een terugkoppeling over uw melding, zaaknummer {zaak}.\n",
     ]
     for mail in sink.received:
         if mail.to != [MELDER]:
