@@ -25,16 +25,19 @@ from reports.render import FORMATS, render
 reports_app = typer.Typer(help="Legacy import, annual reports and anonymised publication.")
 
 
-def _engine() -> Engine:
-    from sg989.settings import get_settings
-    from store.db import make_engine
-
-    return make_engine(get_settings().sqlalchemy_url)
-
-
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code=2)
+
+
+def _engine() -> Engine:
+    from sg989.settings import get_settings
+    from sg989.store_check import StoreNotReady, ready_engine
+
+    try:
+        return ready_engine(get_settings(), say=lambda line: typer.echo(line, err=True))
+    except StoreNotReady as exc:
+        raise _fail(str(exc)) from None
 
 
 def parse_do(text: str | None) -> str | None:
@@ -50,9 +53,12 @@ def parse_do(text: str | None) -> str | None:
 def _write(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=not text.endswith("\n"))
-    else:
+        return
+    try:
         output.write_text(text, encoding="utf-8")
-        typer.echo(f"written {output}", err=True)
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+    typer.echo(f"written {output}", err=True)
 
 
 def import_cmd(
@@ -93,7 +99,11 @@ def report_cmd(
     report = annual_report(load_facts(_engine()), year, do_value, datetime.now(UTC))
     _write(render(report, format), output)
     if plots is not None:
-        for path in write_plots(report, plots):
+        try:
+            written = write_plots(report, plots)
+        except OSError as exc:
+            raise _fail(f"cannot write the charts to {plots}: {exc.strerror or exc}") from None
+        for path in written:
             typer.echo(f"written {path}", err=True)
 
 
