@@ -12,10 +12,12 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api.deps import ClientProvider
+from api.metrics import install_metrics
 from api.middleware import install_request_context
 from api.problems import install_problem_handlers
 from api.routers import cases, health, reports, tasks, timeline
 from domain.policy import DeadlinePolicy
+from sg989.logging import configure_logging
 from sg989.policy_files import load_policy
 from sg989.settings import Settings, get_settings
 from sg989.temporal import connect
@@ -70,6 +72,7 @@ def create_app(
     install_request_context(app)
     for module in (cases, tasks, timeline, reports, health):
         app.include_router(module.router)
+    install_metrics(app, app.state.engine)
     return app
 
 
@@ -85,4 +88,6 @@ def docs_url(settings: Settings) -> str:
 
 def app_factory() -> FastAPI:
     """For `uvicorn --factory api.main:app_factory`: settings from SG989_* variables."""
-    return create_app()
+    settings = get_settings()
+    configure_logging(settings.log_format)
+    return create_app(settings)

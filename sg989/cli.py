@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 from typing import Annotated
 
+import structlog
 import typer
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
+from sg989.cli_output import fail, say, settings_problem
 from sg989.cli_reports import import_cmd, publish_cmd, report_cmd
 from sg989.cli_token import token_cmd
 from sg989.logging import configure_logging
 from sg989.settings import Settings, get_settings
 
+log = structlog.get_logger("sg989")
 app = typer.Typer(
     help="sg989: the case engine for SG-989 integrity investigations.",
     no_args_is_help=True,
@@ -27,13 +30,8 @@ app.command("report")(report_cmd)
 app.command("publish")(publish_cmd)
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=2)
-
-
-def _say(line: str) -> None:
-    typer.echo(line, err=True)
+_fail = fail
+_say = say
 
 
 def _store(settings: Settings) -> Engine:
@@ -55,45 +53,81 @@ def run() -> None:
     except Exception as exc:  # a bug: say it in one line, the traceback only on request
         if os.environ.get("SG989_DEBUG"):
             raise
-        logging.getLogger("sg989").debug("unexpected error", exc_info=True)
-        typer.echo(
-            f"error: unexpected {exc.__class__.__name__}: {exc} "
-            "(a bug in sg989; SG989_DEBUG=1 shows the traceback)",
-            err=True,
+        message = (
+            f"unexpected {exc.__class__.__name__}: {exc} "
+            "(a bug in sg989; SG989_DEBUG=1 shows the traceback)"
         )
-        sys.exit(1)
+        sys.exit(fail(message, code=1, exc=exc).exit_code)
 
 
 @app.callback()
 def main() -> None:
-    configure_logging(get_settings().log_format)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        configure_logging()
+        raise fail(settings_problem(exc)) from None
+    configure_logging(settings.log_format)
 
 
 @app.command()
-def up() -> None:
+def up(
+    separate: Annotated[
+        bool | None,
+        typer.Option(
+            "--separate/--one-process",
+            help="worker and API as two processes (default: SG989_UP_PROCESSES, else one)",
+        ),
+    ] = None,
+) -> None:
     """Start Temporal (persistent dev server), run migrations, then the worker and the API."""
     from sg989.stack import run_stack
+    from sg989.supervise import GaveUp
 
-    asyncio.run(run_stack(get_settings()))
+    try:
+        asyncio.run(run_stack(get_settings(), separate=separate))
+    except GaveUp as exc:
+        raise fail(str(exc), code=1) from None
 
 
 @app.command()
 def worker() -> None:
     """Run only the worker, against the Temporal server in SG989_TEMPORAL_ADDRESS."""
     from sg989.stack import wait_for_temporal
+    from sg989.telemetry import install_sdk_metrics
     from sg989.worker import build_worker
 
     settings = get_settings()
     engine = _store(settings)
+    if settings.worker_metrics_address:
+        install_sdk_metrics(settings.worker_metrics_address)
 
     async def serve() -> None:
         try:
             client = await wait_for_temporal(settings)
         except RuntimeError as exc:
             raise _fail(str(exc)) from None
+        log.info("worker_started", task_queue=settings.task_queue)
         await build_worker(client, engine, settings.task_queue).run()
 
     asyncio.run(serve())
+
+
+@app.command()
+def api() -> None:
+    """Run only the API (uvicorn), on SG989_API_HOST:SG989_API_PORT; logs as SG989_LOG_FORMAT."""
+    import uvicorn
+
+    settings = get_settings()
+    _store(settings)  # the schema is at head, or one line says what to run
+    uvicorn.run(
+        "api.main:app_factory",
+        factory=True,
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        proxy_headers=True,
+    )
 
 
 @app.command()

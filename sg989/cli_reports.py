@@ -21,13 +21,12 @@ from reports.importer import ImportRejected, import_csv
 from reports.plots import write_plots
 from reports.publish import DEFAULT_MINIMUM, parse_quarter, publication, render_publication
 from reports.render import FORMATS, render
+from sg989.cli_output import fail, say
 
 reports_app = typer.Typer(help="Legacy import, annual reports and anonymised publication.")
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=2)
+_fail = fail
 
 
 def _engine() -> Engine:
@@ -35,7 +34,7 @@ def _engine() -> Engine:
     from sg989.store_check import StoreNotReady, ready_engine
 
     try:
-        return ready_engine(get_settings(), say=lambda line: typer.echo(line, err=True))
+        return ready_engine(get_settings(), say=say)
     except StoreNotReady as exc:
         raise _fail(str(exc)) from None
 
@@ -58,7 +57,7 @@ def _write(text: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
-    typer.echo(f"written {output}", err=True)
+    say(f"written {output}")
 
 
 def import_cmd(
@@ -70,12 +69,12 @@ def import_cmd(
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(f"cannot read {file}: {exc}") from None
-    progress = lambda message: typer.echo(message, err=True)  # noqa: E731
+    progress = say
     try:
         result = import_csv(_engine(), text, file.name, imported_by or getpass.getuser(), progress)
     except ImportRejected as rejected:
         for error in rejected.errors:
-            typer.echo(error, err=True)
+            say(error)
         raise _fail(f"{file.name}: {len(rejected.errors)} error(s); nothing was imported") from None
     typer.echo(result.summary)
 
@@ -104,7 +103,7 @@ def report_cmd(
         except OSError as exc:
             raise _fail(f"cannot write the charts to {plots}: {exc.strerror or exc}") from None
         for path in written:
-            typer.echo(f"written {path}", err=True)
+            say(f"written {path}")
 
 
 def publish_cmd(

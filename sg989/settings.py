@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     jwks_url: str = ""
     local_signing_key_file: Path | None = None
 
+    # Operations (issue 11): the worker's Temporal SDK metrics, e.g. 0.0.0.0:9464 (empty: off);
+    # `sg989 up` runs the worker and the API in one process or, with "separate", in two.
+    worker_metrics_address: str = ""
+    up_processes: str = "one"  # one | separate
+
     @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'sg989.db').as_posix()}"

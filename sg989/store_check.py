@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sg989.settings import Settings
 from store.db import make_engine
-from store.migrate import current_revisions, head_revisions, upgrade_to_head
+from store.migrate import current_revisions, head_revisions, known_revisions, upgrade_to_head
 
 
 class StoreNotReady(Exception):
@@ -47,7 +47,7 @@ def schema_problem(current: set[str], heads: set[str]) -> str | None:
             f"the store has no schema yet (this sg989 needs revision {want}): run `sg989 migrate`"
         )
     have = ", ".join(sorted(current))
-    if current - heads and not heads - current:
+    if current - known_revisions():
         return f"the store is at revision {have}, newer than this sg989 ({want}): upgrade sg989"
     return f"the store is at revision {have}, this sg989 needs {want}: run `sg989 migrate`"
 

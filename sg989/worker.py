@@ -10,6 +10,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.record import StoreActivities
+from sg989.telemetry import LogContextInterceptor
 from workflows.case import CaseWorkflow
 
 # domain is pure (no I/O, no clock): loading it once for all workflow runs is safe.
@@ -31,4 +32,5 @@ def build_worker(client: Client, engine: Engine, task_queue: str) -> Worker:
         activities=[store.record_transition],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         workflow_runner=workflow_runner(),
+        interceptors=[LogContextInterceptor()],
     )
