@@ -45,3 +45,9 @@ def current_revisions(engine: Engine) -> set[str]:
     """The revision(s) the store is at; empty for a store that was never migrated."""
     with engine.connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def known_revisions() -> set[str]:
+    """Every revision the shipped migrations know; a store at another one is newer than the code."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return {revision.revision for revision in script.walk_revisions()}
