@@ -151,6 +151,24 @@ def migrate() -> None:
 
 
 @app.command()
+def doctor() -> None:
+    """Check settings, store, Temporal, search attributes, keys, SMTP, directory; exit 1 if bad."""
+    from sg989.doctor import run_checks
+    from store.db import make_engine
+
+    settings = get_settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    checks = asyncio.run(run_checks(settings, engine))
+    for check in checks:
+        typer.echo(check.line())
+    failing = [check.name for check in checks if check.status == "fail"]
+    if failing:
+        typer.echo(f"{len(failing)} problem(s): {', '.join(failing)}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo("sg989 is fit to run", err=True)
+
+
+@app.command()
 def demo() -> None:
     """Drive one case through the full path with an investigation and print its timeline."""
     from sg989.demo import run_demo
