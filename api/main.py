@@ -20,6 +20,7 @@ from domain.policy import DeadlinePolicy
 from sg989.logging import configure_logging
 from sg989.policy_files import load_policy
 from sg989.settings import Settings, get_settings
+from sg989.telemetry import install_runtime
 from sg989.temporal import connect
 from store.db import make_engine
 
@@ -90,4 +91,5 @@ def app_factory() -> FastAPI:
     """For `uvicorn --factory api.main:app_factory`: settings from SG989_* variables."""
     settings = get_settings()
     configure_logging(settings.log_format)
+    install_runtime()
     return create_app(settings)

@@ -94,13 +94,12 @@ def up(
 def worker() -> None:
     """Run only the worker, against the Temporal server in SG989_TEMPORAL_ADDRESS."""
     from sg989.stack import wait_for_temporal
-    from sg989.telemetry import install_sdk_metrics
+    from sg989.telemetry import install_runtime
     from sg989.worker import build_worker
 
     settings = get_settings()
     engine = _store(settings)
-    if settings.worker_metrics_address:
-        install_sdk_metrics(settings.worker_metrics_address)
+    install_runtime(settings.worker_metrics_address)
 
     async def serve() -> None:
         try:

@@ -13,7 +13,7 @@ from temporalio.client import Client
 
 from sg989.settings import Settings
 from sg989.supervise import Supervised, supervise
-from sg989.telemetry import install_sdk_metrics
+from sg989.telemetry import install_runtime
 from sg989.temporal import connect, temporal_cli_path
 
 log = structlog.get_logger(__name__)
@@ -93,8 +93,7 @@ async def run_stack(settings: Settings, separate: bool | None = None) -> None:
 
     if separate is None:
         separate = settings.up_processes == "separate"
-    if settings.worker_metrics_address and not separate:
-        install_sdk_metrics(settings.worker_metrics_address)
+    install_runtime("" if separate else settings.worker_metrics_address)
     children: list[Supervised] = []
     if not await temporal_reachable(settings):
         children.append(_dev_server(settings))

@@ -7,10 +7,18 @@ by Temporal's Rust core in Prometheus format on SG989_WORKER_METRICS_ADDRESS.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from temporalio import activity
-from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    PrometheusConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 from temporalio.worker import (
     ActivityInboundInterceptor,
     ExecuteActivityInput,
@@ -35,10 +43,18 @@ class LogContextInterceptor(Interceptor):
         return _ActivityLogContext(next)
 
 
-def install_sdk_metrics(bind_address: str) -> Runtime:
-    """Make a runtime with a Prometheus endpoint the default, before any client connects."""
-    runtime = Runtime(
-        telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind_address))
+def install_runtime(metrics_address: str = "") -> Runtime:
+    """The Temporal runtime of this process; set before any client connects.
+
+    The SDK core's own log lines (Rust) are forwarded to Python logging ("temporalio.core"), so
+    they come out in SG989_LOG_FORMAT like every other line instead of as coloured text on stdout.
+    With an address, the core also serves its metrics there in Prometheus format.
+    """
+    logging_config = LoggingConfig(
+        filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+        forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
     )
-    Runtime.set_default(runtime, error_if_already_set=True)
+    metrics = PrometheusConfig(bind_address=metrics_address) if metrics_address else None
+    runtime = Runtime(telemetry=TelemetryConfig(logging=logging_config, metrics=metrics))
+    Runtime.set_default(runtime, error_if_already_set=False)
     return runtime
