@@ -51,9 +51,7 @@ def test_every_service_is_health_checked_or_one_shot_and_waits_for_health() -> N
         else:
             assert "healthcheck" in spec, f"{name} has no health check"
         for needed, condition in spec.get("depends_on", {}).items():
-            wanted = (
-                "service_completed_successfully" if needed in ONE_SHOT else "service_healthy"
-            )
+            wanted = "service_completed_successfully" if needed in ONE_SHOT else "service_healthy"
             assert condition == {"condition": wanted}, f"{name} -> {needed}"
 
 
