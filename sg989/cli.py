@@ -196,4 +196,7 @@ def timeline(
     """Print the audit timeline of a case and check its hash chain."""
     from sg989.timeline_view import format_timeline
 
-    typer.echo(format_timeline(_store(get_settings()), case_id))
+    text = format_timeline(_store(get_settings()), case_id)
+    if text.startswith("No timeline for"):  # an unknown case number is the user's to correct
+        raise _fail(text)
+    typer.echo(text)

@@ -93,6 +93,7 @@ def test_bad_arguments_are_refused(data_dir: Path, tmp_path: Path) -> None:
     assert_user_error(runner.invoke(app, ["report", "--year", "2021", "--format", "pdf"]), "pdf")
     assert_user_error(runner.invoke(app, ["publish", "--quarter", "2021Q5"]), "2021Q5")
     assert_user_error(runner.invoke(app, ["no-such-command"]), "No such command")
+    assert_user_error(runner.invoke(app, ["timeline", "ZK-2026-99999"]), "ZK-2026-99999")
     unwritable = tmp_path / "missing-folder" / "report.md"
     result = runner.invoke(app, ["report", "--year", "2021", "--output", str(unwritable)])
     assert_user_error(result, "cannot write", "report.md")
