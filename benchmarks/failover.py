@@ -23,6 +23,10 @@ from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import Session, select
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -49,6 +53,22 @@ def start_worker(address: str, data_dir: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "sg989", "worker"], env=env, stderr=log)
 
 
+async def wait_for_pollers(client: Client, workers: int, within: float = 180) -> None:
+    """Until every worker process polls the task queue (their start is slow on a busy machine)."""
+    request = DescribeTaskQueueRequest(
+        namespace=client.namespace,
+        task_queue=TaskQueue(name=TASK_QUEUE),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    )
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        described = await client.workflow_service.describe_task_queue(request)
+        if len(described.pollers) >= workers:
+            return
+        await asyncio.sleep(0.5)
+    raise RuntimeError(f"fewer than {workers} workers poll {TASK_QUEUE} after {within} s")
+
+
 async def timed(coro) -> float:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     await coro
@@ -67,6 +87,7 @@ async def run(cases: int, workers: int, kill_after: float) -> None:
     address = env.client.service_client.config.target_host
     processes = [start_worker(address, data_dir) for _ in range(workers)]
     try:
+        await wait_for_pollers(env.client, workers)
         policy = load_policy()
         warm = await CaseDriver.start(env.client, policy, TASK_QUEUE)
         await warm.intake()  # every worker process is up and polling
