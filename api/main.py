@@ -15,7 +15,7 @@ from api.deps import ClientProvider
 from api.metrics import install_metrics
 from api.middleware import install_request_context
 from api.problems import install_problem_handlers
-from api.routers import cases, health, reports, tasks, timeline
+from api.routers import cases, health, imports, reports, tasks, timeline
 from domain.policy import DeadlinePolicy
 from sg989.logging import configure_logging
 from sg989.policy_files import load_policy
@@ -73,6 +73,7 @@ def create_app(
     install_request_context(app)
     for module in (cases, tasks, timeline, reports, health):
         app.include_router(module.router)
+    app.include_router(imports.router)
     install_metrics(app, app.state.engine)
     return app
 

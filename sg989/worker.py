@@ -9,9 +9,11 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.imports import ImportActivities
 from activities.record import StoreActivities
 from sg989.telemetry import LogContextInterceptor
 from workflows.case import CaseWorkflow
+from workflows.imports import ImportWorkflow
 
 # domain is pure (no I/O, no clock): loading it once for all workflow runs is safe.
 PASSTHROUGH_MODULES = ("domain",)
@@ -28,8 +30,8 @@ def build_worker(client: Client, engine: Engine, task_queue: str) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[CaseWorkflow],
-        activities=[store.record_transition],
+        workflows=[CaseWorkflow, ImportWorkflow],
+        activities=[store.record_transition, ImportActivities(engine).run_import],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         workflow_runner=workflow_runner(),
         interceptors=[LogContextInterceptor()],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -182,3 +182,19 @@ class Person(SQLModel, table=True):
     units: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     delivery: str = "direct"  # direct | digest: reminders only; escalations are always direct
     active: bool = True
+
+
+class ImportJob(SQLModel, table=True):
+    """A large legacy import, run in the background by ImportWorkflow (issue 8): its progress."""
+
+    job_id: str = Field(primary_key=True)  # also the workflow id: no personal data
+    filename: str
+    requested_by: str
+    content: str = Field(default="", sa_column=Column(Text, nullable=False))  # emptied when done
+    status: str = Field(
+        default="queued", index=True
+    )  # queued|running|imported|already_imported|rejected
+    progress: str = ""
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime | None = _utc_column()
+    finished_at: datetime | None = _utc_column()
