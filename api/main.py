@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api.deps import ClientProvider
+from api.metrics import install_metrics
 from api.middleware import install_request_context
 from api.problems import install_problem_handlers
 from api.routers import (
@@ -19,6 +20,7 @@ from api.routers import (
     directory,
     due_process,
     health,
+    imports,
     notifications,
     reports,
     tasks,
@@ -26,8 +28,10 @@ from api.routers import (
 )
 from api.routers import codec as codec_server
 from domain.policy import DeadlinePolicy
+from sg989.logging import configure_logging
 from sg989.policy_files import load_policy
 from sg989.settings import Settings, get_settings
+from sg989.telemetry import install_runtime
 from sg989.temporal import connect
 from store.db import make_engine
 
@@ -84,6 +88,8 @@ def create_app(
     app.include_router(codec_server.router)  # the Temporal UI's codec server (issue 9)
     app.include_router(directory.router)  # issue 10
     app.include_router(notifications.router)  # issue 10
+    app.include_router(imports.router)
+    install_metrics(app, app.state.engine)
     return app
 
 
@@ -99,4 +105,7 @@ def docs_url(settings: Settings) -> str:
 
 def app_factory() -> FastAPI:
     """For `uvicorn --factory api.main:app_factory`: settings from SG989_* variables."""
-    return create_app()
+    settings = get_settings()
+    configure_logging(settings.log_format)
+    install_runtime()
+    return create_app(settings)

@@ -21,20 +21,22 @@ from reports.importer import ImportRejected, import_csv
 from reports.plots import write_plots
 from reports.publish import DEFAULT_MINIMUM, parse_quarter, publication, render_publication
 from reports.render import FORMATS, render
+from sg989.cli_output import fail, say
 
 reports_app = typer.Typer(help="Legacy import, annual reports and anonymised publication.")
 
 
+_fail = fail
+
+
 def _engine() -> Engine:
     from sg989.settings import get_settings
-    from store.db import make_engine
+    from sg989.store_check import StoreNotReady, ready_engine
 
-    return make_engine(get_settings().sqlalchemy_url)
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=2)
+    try:
+        return ready_engine(get_settings(), say=say)
+    except StoreNotReady as exc:
+        raise _fail(str(exc)) from None
 
 
 def parse_do(text: str | None) -> str | None:
@@ -50,9 +52,12 @@ def parse_do(text: str | None) -> str | None:
 def _write(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=not text.endswith("\n"))
-    else:
+        return
+    try:
         output.write_text(text, encoding="utf-8")
-        typer.echo(f"written {output}", err=True)
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+    say(f"written {output}")
 
 
 def import_cmd(
@@ -64,12 +69,12 @@ def import_cmd(
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(f"cannot read {file}: {exc}") from None
-    progress = lambda message: typer.echo(message, err=True)  # noqa: E731
+    progress = say
     try:
         result = import_csv(_engine(), text, file.name, imported_by or getpass.getuser(), progress)
     except ImportRejected as rejected:
         for error in rejected.errors:
-            typer.echo(error, err=True)
+            say(error)
         raise _fail(f"{file.name}: {len(rejected.errors)} error(s); nothing was imported") from None
     typer.echo(result.summary)
 
@@ -93,8 +98,12 @@ def report_cmd(
     report = annual_report(load_facts(_engine()), year, do_value, datetime.now(UTC))
     _write(render(report, format), output)
     if plots is not None:
-        for path in write_plots(report, plots):
-            typer.echo(f"written {path}", err=True)
+        try:
+            written = write_plots(report, plots)
+        except OSError as exc:
+            raise _fail(f"cannot write the charts to {plots}: {exc.strerror or exc}") from None
+        for path in written:
+            say(f"written {path}")
 
 
 def publish_cmd(

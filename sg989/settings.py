@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     smtp_sink: bool = True  # `sg989 up` only; false when SG989_SMTP_HOST is a real server
     public_base_url: str = ""  # links in messages; empty: http://api_host:api_port
     notify_poll_seconds: float = 0.5
+    # Operations (issue 11): the worker's Temporal SDK metrics, e.g. 0.0.0.0:9464 (empty: off);
+    # `sg989 up` runs the worker and the API in one process or, with "separate", in two.
+    worker_metrics_address: str = ""
+    up_processes: str = "one"  # one | separate
 
     @property
     def sqlalchemy_url(self) -> str:

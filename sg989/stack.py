@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import structlog
 from temporalio.client import Client
 
 from sg989.settings import Settings
+from sg989.supervise import Supervised, supervise
+from sg989.telemetry import install_runtime
 from sg989.temporal import connect, temporal_cli_path
 from workflows.search import server_flags
 
@@ -62,43 +64,73 @@ async def temporal_reachable(settings: Settings) -> bool:
         return False
 
 
-async def run_stack(settings: Settings) -> None:
-    """Run until Ctrl-C or SIGTERM; then stop the API, the worker and Temporal, in that order."""
+def _dev_server(settings: Settings) -> Supervised:
+    hint = f"; see {settings.data_dir / 'temporal.log'}"
+    return Supervised("Temporal dev server", lambda: start_temporal_dev_server(settings), hint)
+
+
+def _sg989_process(command: str) -> subprocess.Popen[bytes]:
+    """`sg989 worker` or `sg989 api` as a child, with this process's environment (SG989_*)."""
+    return subprocess.Popen([sys.executable, "-m", "sg989", command])
+
+
+def _stop_signal() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def run_stack(settings: Settings, separate: bool | None = None) -> None:
+    """Run until Ctrl-C or SIGTERM; then stop the API, the worker and Temporal, in that order.
+
+    A Temporal dev server started here is restarted when it dies. With `separate` (or
+    SG989_UP_PROCESSES=separate) the worker and the API run as two child processes, each
+    restarted when it dies; otherwise they share this process and one Temporal client.
+    """
     from api.main import build_server, create_app
     from sg989.worker import build_worker
     from store.db import make_engine
     from store.migrate import upgrade_to_head
     from workflows.dispatcher import ensure_dispatcher
 
-    server_process = None
+    if separate is None:
+        separate = settings.up_processes == "separate"
+    install_runtime("" if separate else settings.worker_metrics_address)
+    children: list[Supervised] = []
     if not await temporal_reachable(settings):
-        server_process = start_temporal_dev_server(settings)
+        children.append(_dev_server(settings))
+    stop = _stop_signal()
+    mail_sink = None
     try:
         client = await wait_for_temporal(settings)
         upgrade_to_head(settings.sqlalchemy_url)
+        mail_sink = _start_mail_sink(settings)  # issue 10: the mail a deployment would send
+        if separate:
+            children.append(Supervised("sg989 worker", lambda: _sg989_process("worker")))
+            children.append(Supervised("sg989 api", lambda: _sg989_process("api")))
+            _announce(settings)
+            await supervise(children, stop)
+            return
         engine = make_engine(settings.sqlalchemy_url)
         app = create_app(settings, engine, client_provider=_fixed(client))
         api = build_server(app, settings)
         worker = build_worker(client, engine, settings.task_queue, settings)
-        mail_sink = _start_mail_sink(settings)  # issue 10: the mail a deployment would send
         _announce(settings)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         async with worker:
             await ensure_dispatcher(client, settings.task_queue)
             serving = asyncio.create_task(api.serve())
-            await stop.wait()
-            api.should_exit = True
-            await serving
+            try:
+                await supervise(children, stop)
+            finally:
+                api.should_exit = True
+                await serving
+    finally:
         if mail_sink is not None:
             mail_sink.stop()
-    finally:
-        if server_process is not None:
-            server_process.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                server_process.wait(timeout=15)
+        for child in reversed(children):  # API, worker, then Temporal
+            child.stop()
         log.info("stopped")
 
 

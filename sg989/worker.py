@@ -9,11 +9,14 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.imports import ImportActivities
 from activities.notify import NotificationActivities
 from activities.record import StoreActivities
 from sg989.settings import Settings, get_settings
+from sg989.telemetry import LogContextInterceptor
 from workflows.case import CaseWorkflow
 from workflows.dispatcher import NotificationDispatcher
+from workflows.imports import ImportWorkflow
 
 # domain is pure (no I/O, no clock): loading it once for all workflow runs is safe.
 PASSTHROUGH_MODULES = ("domain",)
@@ -33,8 +36,13 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[CaseWorkflow, NotificationDispatcher],
-        activities=[store.record_transition, notify.dispatch_notifications],
+        workflows=[CaseWorkflow, NotificationDispatcher, ImportWorkflow],
+        activities=[
+            store.record_transition,
+            notify.dispatch_notifications,
+            ImportActivities(engine).run_import,
+        ],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         workflow_runner=workflow_runner(),
+        interceptors=[LogContextInterceptor()],
     )

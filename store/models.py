@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel, col
 
 from store.sealed import SealedString
@@ -198,6 +198,8 @@ class CaseParty(SQLModel, table=True):
 
     case_id: str = Field(primary_key=True, foreign_key="case.case_id")
     sub: str = Field(primary_key=True)
+
+
 class NotificationDelivery(SQLModel, table=True):
     """One outbox notification for one recipient: its address, status and delivery attempts.
 
@@ -223,6 +225,22 @@ class NotificationDelivery(SQLModel, table=True):
     next_attempt_at: datetime | None = _utc_column(index=True)
     sent_at: datetime | None = _utc_column()
     read_at: datetime | None = _utc_column()
+
+
+class ImportJob(SQLModel, table=True):
+    """A large legacy import, run in the background by ImportWorkflow (issue 8): its progress."""
+
+    job_id: str = Field(primary_key=True)  # also the workflow id: no personal data
+    filename: str
+    requested_by: str
+    content: str = Field(default="", sa_column=Column(Text, nullable=False))  # emptied when done
+    status: str = Field(
+        default="queued", index=True
+    )  # queued|running|imported|already_imported|rejected
+    progress: str = ""
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime | None = _utc_column()
+    finished_at: datetime | None = _utc_column()
 
 
 # The dispatcher looks for outbox rows not yet sent on every round: only those, via this index.

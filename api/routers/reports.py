@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from email.parser import BytesParser
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from api.deps import CurrentUser, SessionDep, require_roles
+from api.routers.imports import LARGE_IMPORT_CHARACTERS, start_import_job
 from reports.annual import annual_report
 from reports.facts import load_facts
 from reports.importer import ImportRejected, import_csv
@@ -75,8 +77,11 @@ async def import_file(request: Request, session: SessionDep, user: CurrentUser) 
         filename, text = await uploaded_csv(request)
     except (ValueError, UnicodeDecodeError) as exc:
         return problem(400, "Unreadable upload", f"send a UTF-8 CSV file: {exc}")
+    engine = session.get_bind()
+    if len(text) > LARGE_IMPORT_CHARACTERS:  # issue 8: a background job, never the event loop
+        return await start_import_job(request, engine, text, filename, user.sub)  # type: ignore[arg-type]
     try:
-        result = import_csv(session.get_bind(), text, filename, user.sub)  # type: ignore[arg-type]
+        result = await asyncio.to_thread(import_csv, engine, text, filename, user.sub)  # type: ignore[arg-type]
     except ImportRejected as rejected:
         return problem(
             422,

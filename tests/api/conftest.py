@@ -23,7 +23,6 @@ from api.tokens import issue_local_token
 from sg989.settings import Settings
 from store.db import make_engine, session_scope
 from store.models import CaseRegistration, Person
-from store.models import CaseRegistration
 from tests.conftest import TEST_KEYS
 from tests.databases import fresh_database_url
 

