@@ -15,6 +15,7 @@ from api.deps import ClientProvider
 from api.middleware import install_request_context
 from api.problems import install_problem_handlers
 from api.routers import cases, health, reports, tasks, timeline
+from api.web import install_web
 from domain.policy import DeadlinePolicy
 from sg989.policy_files import load_policy
 from sg989.settings import Settings, get_settings
@@ -70,6 +71,7 @@ def create_app(
     install_request_context(app)
     for module in (cases, tasks, timeline, reports, health):
         app.include_router(module.router)
+    install_web(app)  # the web app (/app), its assets and offline /docs
     return app
 
 
