@@ -93,7 +93,26 @@ def dagen_tot(moment: datetime | None, now: datetime) -> str:
     return "1 dag te laat" if days == -1 else f"{-days} dagen te laat"
 
 
+def waarde(value: object) -> str:
+    """A timeline detail as a person reads it: dates in Dutch, lists and dicts as words."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if isinstance(value, dict):
+        return "; ".join(f"{label(str(k))}: {waarde(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(waarde(v) for v in value) or "-"
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return datumtijd(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return label(value) if isinstance(value, str) and " " not in value else str(value)
+
+
 FILTERS = {
+    "waarde": waarde,
     "phase": phase,
     "role": role,
     "label": label,

@@ -50,6 +50,8 @@ async def reports(
 
     def build():  # type: ignore[no-untyped-def]
         report = annual_report(load_facts(engine_of(request)), year, do_value, now)
+        if do_value is None:  # Defensie-wide only; each DO on its own page
+            report.sections = [s for s in report.sections if s.do is None]
         images = report_images(report, ("svg",)) if grafieken == "1" else {}
         return report, {
             name: base64.b64encode(content).decode() for (name, _), content in images.items()
