@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -46,6 +47,7 @@ FIELD: dict[str, str] = {
     "maatregelen": "Maatregelen",
     "assignees": "Toegewezen aan",
 }
+CODE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")  # a code such as onderzoek_overwogen
 MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 
 
@@ -108,7 +110,7 @@ def waarde(value: object) -> str:
             return datumtijd(datetime.fromisoformat(value))
         except ValueError:
             return value
-    return label(value) if isinstance(value, str) and " " not in value else str(value)
+    return label(value) if isinstance(value, str) and CODE.match(value) else str(value)
 
 
 FILTERS = {

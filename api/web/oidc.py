@@ -8,12 +8,11 @@ role is not let in.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+import warnings
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import jwt
-from authlib.common.security import generate_token
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 from fastapi import Request
 from itsdangerous import BadSignature, SignatureExpired
 
@@ -21,6 +20,9 @@ from api.web.session import serializer
 from domain.case import Actor
 from domain.roles import Role
 from sg989.settings import Settings
+
+if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 FLOW_COOKIE = "sg989_oidc"
 FLOW_SECONDS = 600
@@ -56,6 +58,11 @@ async def provider_metadata(request: Request, settings: Settings) -> dict[str, A
 
 
 def _client(request: Request, settings: Settings) -> AsyncOAuth2Client:
+    with warnings.catch_warnings():  # authlib warns that it prefers httpx2; httpx works
+        from authlib.deprecate import AuthlibDeprecationWarning
+
+        warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+        from authlib.integrations.httpx_client import AsyncOAuth2Client
     return AsyncOAuth2Client(
         client_id=settings.oidc_client_id,
         client_secret=settings.oidc_client_secret or None,
@@ -69,7 +76,7 @@ def _client(request: Request, settings: Settings) -> AsyncOAuth2Client:
 async def authorization_redirect(request: Request, settings: Settings) -> tuple[str, str]:
     """The provider's URL to send the browser to, and the signed flow state for a cookie."""
     metadata = await provider_metadata(request, settings)
-    verifier, nonce = generate_token(64), secrets.token_urlsafe(24)
+    verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(24)
     async with _client(request, settings) as client:
         url, state = client.create_authorization_url(
             metadata["authorization_endpoint"], code_verifier=verifier, nonce=nonce

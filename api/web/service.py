@@ -112,7 +112,7 @@ async def phases_visited(engine: Engine, case_id: str) -> list[str]:
     return await _read(engine, work)
 
 
-async def access_log(engine: Engine, case_id: str, limit: int = 200) -> list[AccessLog]:
+async def access_log(engine: Engine, case_id: str, limit: int = 100) -> list[AccessLog]:
     """Who read the case, when and as which role (shown to auditors; subs, never names)."""
 
     def work(session: Session) -> list[AccessLog]:

@@ -207,3 +207,22 @@ async def test_a_case_from_melding_to_gesloten_in_the_browser(persons: dict[str,
     await coid.goto("/app/termijnen", shot="termijnen")
     await cdt.page.goto("/docs")  # Swagger UI's own markup: not ours to hold to axe
     await cdt.page.wait_for_selector(".swagger-ui .info", timeout=15_000)  # rendered offline
+
+
+async def test_the_axe_check_fails_on_an_unlabelled_field(chromium: Browser) -> None:
+    """The accessibility check is not a formality: a form field without a label is caught."""
+    context = await chromium.new_context()
+    page = await context.new_page()
+    await page.set_content(
+        '<html lang="nl"><head><title>t</title></head><body><main><h1>t</h1>'
+        '<input type="text"></main></body></html>'
+    )
+    person = Person(context, page, "", "")
+    try:
+        await person.assert_accessible()
+    except AssertionError as failure:
+        assert "label" in str(failure)
+    else:
+        raise AssertionError("axe did not report the unlabelled input")
+    finally:
+        await context.close()
