@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
 from api.problems import Problem
@@ -87,6 +89,28 @@ def _install_handlers(app: FastAPI) -> None:
             message=exc.detail,
         )
 
+    def on_pages(exc_type: type[Exception], title: str) -> None:
+        """What FastAPI answers itself (404, 405, a bad query): a page on /app, JSON elsewhere."""
+        api_handler = app.exception_handlers.get(exc_type)
+
+        async def handle(request: Request, exc: Exception) -> Response:
+            if not request.url.path.startswith("/app") and api_handler is not None:
+                return await api_handler(request, exc)  # type: ignore[misc,no-any-return]
+            status = getattr(exc, "status_code", 422)
+            return render(
+                request,
+                "fout.html",
+                status=status,
+                title="Niet gevonden" if status == 404 else title,
+                message="Deze pagina bestaat niet."
+                if status == 404
+                else "Het adres of formulier klopt niet. Ga terug en probeer het opnieuw.",
+            )
+
+        app.add_exception_handler(exc_type, handle)
+
+    on_pages(StarletteHTTPException, "Dat lukte niet")
+    on_pages(RequestValidationError, "Ongeldige invoer")
     app.add_exception_handler(SignInRequired, sign_in)
     app.add_exception_handler(CsrfRejected, csrf)
     app.add_exception_handler(Problem, problem)

@@ -226,3 +226,29 @@ async def test_the_axe_check_fails_on_an_unlabelled_field(chromium: Browser) -> 
         raise AssertionError("axe did not report the unlabelled input")
     finally:
         await context.close()
+
+
+async def test_sign_in_with_the_keyboard_only(chromium: Browser, base_url: str) -> None:
+    """Skip link first, radio buttons with the arrow keys, Enter to submit, focus visible."""
+    person = await Person.open(chromium, base_url, NAMES["commandant"])
+    page, active = person.page, "document.activeElement"
+    await page.goto("/app/aanmelden")
+    await page.keyboard.press("Tab")
+    assert await page.evaluate(f"{active}.textContent") == "Direct naar de inhoud"
+    await page.keyboard.press("Enter")
+    await page.keyboard.press("Tab")
+    for _ in range(12):
+        label = await page.evaluate(f"{active}.labels ? {active}.labels[0].textContent : ''")
+        if NAMES["commandant"] in label:
+            break
+        await page.keyboard.press("ArrowDown")
+    else:
+        raise AssertionError("the radio buttons cannot reach the commandant with the keyboard")
+    outline = await page.evaluate(f"getComputedStyle({active}).outlineStyle")
+    assert outline != "none"  # where the focus is can be seen
+    await page.keyboard.press("Tab")
+    assert await page.evaluate(f"{active}.textContent") == "Aanmelden"
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/app/taken")
+    assert NAMES["commandant"] in await page.inner_text("header")
+    await person.close()

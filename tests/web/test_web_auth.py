@@ -122,3 +122,16 @@ async def test_local_sign_in_is_refused_when_oidc_is_configured(offline: Any) ->
 async def test_only_registrars_get_the_melding_form(offline: Any, who: str) -> None:
     browser = await offline(who)
     assert (await browser.get("/app/meldingen/nieuw")).status_code == 403
+
+
+async def test_errors_on_the_app_are_pages_and_stay_json_on_the_api(offline: Any) -> None:
+    browser = await offline("commandant")
+    missing = await browser.get("/app/bestaat-niet")
+    assert missing.status_code == 404 and "Deze pagina bestaat niet." in missing.text
+    bad = await browser.get("/app/taken?pagina=nul")
+    assert bad.status_code == 422 and "text/html" in bad.headers["content-type"]
+    api = await browser.get("/cases/ZK-1")
+    assert api.status_code == 401
+    assert api.headers["content-type"].startswith("application/problem+json")
+    api_missing = await browser.get("/bestaat-niet")
+    assert api_missing.headers["content-type"].startswith("application/problem+json")
