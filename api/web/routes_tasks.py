@@ -34,23 +34,15 @@ class TaskFilter:
     te_laat: bool = False
     alleen_mijn: bool = False
 
-    def keeps(self, task: TaskPublic, user: Actor, now: datetime) -> bool:
-        if self.phase and task.phase.value != self.phase:
-            return False
-        if self.unit and not (
-            task.unit.lower() == self.unit.lower()
-            or task.unit.lower().startswith(self.unit.lower().rstrip("/") + "/")
-        ):
-            return False
-        if self.task_type and task.task_type.value != self.task_type:
-            return False
-        if self.binnen is not None and (
-            task.due_at is None or task.due_at > now + timedelta(days=self.binnen)
-        ):
-            return False
-        if self.te_laat and not task.overdue:
-            return False
-        return not (self.alleen_mijn and user.sub not in (task.assignees or []))
+    def inbox_query(self, now: datetime) -> service.InboxQuery:
+        return service.InboxQuery(
+            phase=self.phase,
+            unit=self.unit,
+            task_type=self.task_type,
+            due_before=None if self.binnen is None else now + timedelta(days=self.binnen),
+            overdue=self.te_laat,
+            only_mine=self.alleen_mijn,
+        )
 
     def query(self) -> str:
         parts = {
@@ -94,10 +86,14 @@ async def my_tasks(
         alleen_mijn=bool(alleen_mijn),
     )
     now = service.now()
-    tasks = [t for t in await service.inbox(engine_of(request), user) if flt.keeps(t, user, now)]
-    pages = max(1, -(-len(tasks) // PAGE_SIZE))
-    pagina = min(pagina, pages)
-    shown = tasks[(pagina - 1) * PAGE_SIZE : pagina * PAGE_SIZE]
+    engine, query = engine_of(request), flt.inbox_query(now)
+    shown, total = await service.inbox_page(engine, user, query, page=pagina, page_size=PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    if pagina > pages:  # past the end (the inbox shrank): the last page
+        pagina = pages
+        shown, total = await service.inbox_page(
+            engine, user, query, page=pages, page_size=PAGE_SIZE
+        )
     reassign_roles = request.app.state.policy.reassign_roles
     return render(
         request,
@@ -105,7 +101,7 @@ async def my_tasks(
         user=user,
         title="Mijn taken",
         tasks=shown,
-        total=len(tasks),
+        total=total,
         page=pagina,
         pages=pages,
         flt=flt,
