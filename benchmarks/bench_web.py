@@ -112,7 +112,7 @@ async def run(cases: int, runs: int) -> None:
             last = await timed(client, "/app/taken?pagina=400", runs)
         print(f"\n{cases} open cases, {cases} tasks in the COID inbox, {runs} runs each")
         print(summary("GET /tasks (API JSON, baseline)", api))
-        print(summary("GET /app/taken (Mijn taken, page 1 of 25)", inbox))
+        print(summary("GET /app/taken (Mijn taken, first 25)", inbox))
         print(summary("GET /app/taken?te_laat=1&eenheid=... (filter)", filtered))
         print(summary("GET /app/taken?pagina=400 (last page)", last))
         ratio = statistics.median(inbox) / statistics.median(api)

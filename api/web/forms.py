@@ -30,10 +30,11 @@ class FormField:
     value: Any = None
     error: str = ""
     help: str = ""
+    prefix: str = ""  # tells apart the forms of several tasks on one page
 
     @property
     def id(self) -> str:
-        return f"veld-{self.name}"
+        return f"{self.prefix}veld-{self.name}"
 
 
 def _unwrap(schema: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +82,10 @@ def _kind(name: str, schema: dict[str, Any], choices: dict[str, list[str]]) -> F
 
 
 def task_form(
-    task_type: TaskType, choices: dict[str, list[str]], names: dict[str, str] | None = None
+    task_type: TaskType,
+    choices: dict[str, list[str]],
+    names: dict[str, str] | None = None,
+    prefix: str = "",
 ) -> list[FormField]:
     """The fields of ``task_type``'s payload; ``choices`` offers values for list fields
     (betrokkenen of the case, people who hold a role) and ``names`` labels those values."""
@@ -94,6 +98,7 @@ def task_form(
         if names:
             form_field.options = [(v, names.get(v, text)) for v, text in form_field.options]
         form_field.value = form_field.default
+        form_field.prefix = prefix
         fields.append(form_field)
     return fields
 

@@ -13,6 +13,7 @@ from api.web import service
 from api.web.dutch import FIELD, dagen_tot
 from api.web.lifecycle_svg import lifecycle_svg
 from api.web.pages import engine_of, redirect, render, temporal_of, with_message
+from api.web.routes_taskform import form_fields
 from api.web.session import CsrfChecked, WebUser
 from domain.roles import Role
 
@@ -29,6 +30,11 @@ async def case_page(
     visited = await service.phases_visited(engine, case_id)
     policy = request.app.state.policy
     roles = set(user.roles)
+    mine = [t for t in case.open_tasks if t.role in roles]
+    forms = {
+        t.task_id: await form_fields(engine, t.task_type, t.unit, case, prefix=f"t{n}-")
+        for n, t in enumerate(mine, start=1)
+    }
     return render(
         request,
         "zaak.html",
@@ -40,7 +46,9 @@ async def case_page(
         now=service.now(),
         dagen_tot=dagen_tot,
         field_names=FIELD,
-        my_task_ids={t.task_id for t in case.open_tasks if t.role in roles},
+        my_task_ids={t.task_id for t in mine},
+        my_tasks=mine,
+        forms=forms,
         may_withdraw=case.status == "open" and bool(roles & set(policy.withdraw_roles)),
         may_schorsen=case.status == "open" and Role.commandant in roles and bool(case.betrokkenen),
         melding=melding,

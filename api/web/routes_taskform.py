@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.engine import Engine
 
 from api.problems import Problem
 from api.schemas import CasePublic
@@ -25,17 +26,24 @@ PEOPLE_FIELDS = {"onderzoekers": Role.onderzoeker, "nazorg_medewerkers": Role.na
 DEADLINE_HOUR = time(17, 0)
 
 
+async def form_fields(
+    engine: Engine, task_type: str, unit: str, case: CasePublic, prefix: str = ""
+) -> list[FormField]:
+    """The task's form, offering the case's betrokkenen and the people who hold a role."""
+    choices: dict[str, list[str]] = {"betrokkenen": [b.ref for b in case.betrokkenen or []]}
+    names: dict[str, str] = {}
+    for name, role in PEOPLE_FIELDS.items():
+        people = await service.people_for(engine, role=role, unit=unit)
+        choices[name] = [p.sub for p in people]
+        names.update({p.sub: f"{p.name} ({p.sub})" for p in people})
+    return task_form(TaskType(task_type), choices, names, prefix)
+
+
 async def _context(request: Request, user: Actor, task_id: str) -> dict[str, Any]:
     engine = engine_of(request)
     task = await service.task(engine, user, task_id)
     case = await service.case(engine, user, task.case_id)
     public = next((t for t in case.open_tasks if t.task_id == task_id), None)
-    choices: dict[str, list[str]] = {"betrokkenen": [b.ref for b in case.betrokkenen or []]}
-    names: dict[str, str] = {}
-    for name, role in PEOPLE_FIELDS.items():
-        people = await service.people_for(engine, role=role, unit=task.unit)
-        choices[name] = [p.sub for p in people]
-        names.update({p.sub: f"{p.name} ({p.sub})" for p in people})
     candidates = await service.people_for(engine, role=task.role, unit=task.unit)
     policy = request.app.state.policy
     roles = set(user.roles)
@@ -43,7 +51,7 @@ async def _context(request: Request, user: Actor, task_id: str) -> dict[str, Any
         "task": task,
         "public": public,
         "case": case,
-        "fields": task_form(TaskType(task.task_type), choices, names),
+        "fields": await form_fields(engine, task.task_type, task.unit, case),
         "may_complete": task.status == "open" and Role(task.role) in roles,
         "may_extend": task.status == "open" and bool(roles & set(policy.extend_roles)),
         "may_reassign": task.status == "open" and bool(roles & set(policy.reassign_roles)),

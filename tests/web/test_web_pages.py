@@ -38,8 +38,13 @@ async def test_a_melding_registered_in_the_form_opens_a_case(browsers: Any) -> N
     assert "Wbk" in page.text or "assumed" in page.text  # its legal basis
     assert CONTACT not in page.text  # need-to-know: the melder's identity is the COID's
     assert "Contactgegevens melder" in page.text  # named among the hidden fields
+    assert "Open taken voor u" not in page.text  # the intake is the COID's work
     adviser = await browsers("coid_adviseur")
-    assert CONTACT in (await adviser.get(f"/app/zaken/{case_id}")).text
+    own = await adviser.get(f"/app/zaken/{case_id}")
+    assert CONTACT in own.text
+    assert "Open taken voor u" in own.text  # the intake tasks, each with its form inline
+    ids = set(re.findall(r'id="(t\d)-veld-(?:verzonden_op|samenvatting)"', own.text))
+    assert ids == {"t1", "t2"}  # two forms, ids kept apart
 
 
 async def test_the_same_melding_submitted_twice_is_one_case(browsers: Any) -> None:
