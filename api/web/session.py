@@ -121,7 +121,7 @@ def set_csrf_cookie(request: Request, response: Response) -> None:
             CSRF_COOKIE,
             signed,
             httponly=True,
-            samesite="strict",
+            samesite="lax",  # not strict: a sign-in coming back from the IdP keeps it
             secure=_settings(request).web_secure_cookies,
             path="/",
         )
