@@ -84,6 +84,11 @@ async def test_task_form_shows_the_workflows_messages_then_completes(browsers: A
     case_page = await adviser.get(done.headers["location"])
     assert "De taak is afgerond." in case_page.text
     assert "ontvangstbevestiging" in case_page.text  # in the timeline
+    assert "verzonden op: 2026-11-30" in case_page.text  # the adviser reads what was recorded
+    commandant = await browsers("commandant")
+    theirs = await commandant.get(f"/app/zaken/{case_id}")
+    assert "[need-to-know]" in theirs.text  # redacted as GET /cases/{id}/timeline redacts it
+    assert "2026-11-30" not in theirs.text
 
 
 async def test_inbox_filters_and_claiming(browsers: Any) -> None:
