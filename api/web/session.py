@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
@@ -39,9 +41,16 @@ class CsrfRejected(Exception):
 def session_secret(settings: Settings) -> str:
     if settings.web_session_secret:
         return settings.web_session_secret
-    local_private_key(settings)  # created on first use, as for local tokens
-    digest = hashlib.sha256(b"sg989-web-session:" + signing_key_path(settings).read_bytes())
-    return digest.hexdigest()
+    path = signing_key_path(settings)
+    if not path.exists():
+        local_private_key(settings)  # created on first use, as for local tokens
+    return _derived_secret(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _derived_secret(path: Path, _mtime: int) -> str:
+    """Derived from the local signing key; read again only when the key file changes."""
+    return hashlib.sha256(b"sg989-web-session:" + path.read_bytes()).hexdigest()
 
 
 def serializer(settings: Settings, salt: str = "sessie") -> URLSafeTimedSerializer:
