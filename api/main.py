@@ -27,6 +27,7 @@ from api.routers import (
     timeline,
 )
 from api.routers import codec as codec_server
+from api.web import install_web
 from domain.policy import DeadlinePolicy
 from sg989.logging import configure_logging
 from sg989.policy_files import load_policy
@@ -90,6 +91,7 @@ def create_app(
     app.include_router(notifications.router)  # issue 10
     app.include_router(imports.router)
     install_metrics(app, app.state.engine)
+    install_web(app)  # the web app (/app), its assets and offline /docs
     return app
 
 

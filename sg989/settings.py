@@ -48,6 +48,19 @@ class Settings(BaseSettings):
     # `sg989 up` runs the worker and the API in one process or, with "separate", in two.
     worker_metrics_address: str = ""
     up_processes: str = "one"  # one | separate
+    # Web app (issue 12): signed session cookies; OpenID Connect in production.
+    web_session_secret: str = ""  # empty: derived from the local signing key (embedded default)
+    web_session_minutes: int = 480
+    web_secure_cookies: bool = False  # true behind HTTPS (production)
+    oidc_issuer: str = ""  # set: sign-in through this identity provider only
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid profile email"
+    oidc_roles_claim: str = "roles"  # claim holding role names (or groups mapped below)
+    oidc_units_claim: str = "units"
+    oidc_role_map: dict[
+        str, str
+    ] = {}  # identity-provider value -> sg989 role, e.g. {"G-CDT": "commandant"}
 
     @property
     def sqlalchemy_url(self) -> str:

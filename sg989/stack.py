@@ -161,6 +161,7 @@ def _announce(settings: Settings) -> None:
     print(
         "\nsg989 is running (Ctrl-C stops it; cases and timers persist in "
         f"{data}):\n"
+        f"  Web app      http://{settings.api_host}:{settings.api_port}/app\n"
         f"  API docs     {docs_url(settings)}\n"
         f"  Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}\n"
         f"  Store        {settings.sqlalchemy_url}\n"

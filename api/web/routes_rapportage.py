@@ -1,0 +1,101 @@
+"""Rapportage: the annual tables with their charts, and the anonymised quarterly publication."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.web.pages import REPORT_ROLES, engine_of, render
+from api.web.session import WebUser
+from domain.roles import Defensieonderdeel
+from reports.annual import annual_report
+from reports.facts import load_facts
+from reports.plots import report_images
+from reports.publish import DEFAULT_MINIMUM, parse_quarter, publication
+from reports.render import show
+
+router = APIRouter(prefix="/app", include_in_schema=False)
+
+
+def _refused(request: Request, roles: set[str]) -> HTMLResponse | None:
+    if roles & REPORT_ROLES:
+        return None
+    return render(
+        request,
+        "fout.html",
+        status=403,
+        title="Geen toegang",
+        message="Rapportage is voor de auditor, de beheerder, de commandant en de COID-adviseur.",
+    )
+
+
+@router.get("/rapportage", name="reports")
+async def reports(
+    request: Request,
+    user: WebUser,
+    jaar: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    do: str = "",
+    grafieken: str = "1",
+) -> HTMLResponse:
+    if refused := _refused(request, set(user.roles)):
+        return refused
+    now = datetime.now(UTC)
+    year = jaar or now.year
+    do_value = do if do in {d.value for d in Defensieonderdeel} else None
+
+    def build():  # type: ignore[no-untyped-def]
+        report = annual_report(load_facts(engine_of(request)), year, do_value, now)
+        if do_value is None:  # Defensie-wide only; each DO on its own page
+            report.sections = [s for s in report.sections if s.do is None]
+        images = report_images(report, ("svg",)) if grafieken == "1" else {}
+        return report, {
+            name: base64.b64encode(content).decode() for (name, _), content in images.items()
+        }
+
+    report, charts = await run_in_threadpool(build)
+    return render(
+        request,
+        "rapportage.html",
+        user=user,
+        title="Rapportage",
+        report=report,
+        charts=charts,
+        year=year,
+        do=do_value or "",
+        dos=[d.value for d in Defensieonderdeel],
+        show=show,
+    )
+
+
+@router.get("/rapportage/kwartaal", name="quarterly")
+async def quarterly(
+    request: Request, user: WebUser, kwartaal: str = "", minimum: int = DEFAULT_MINIMUM
+) -> HTMLResponse:
+    if refused := _refused(request, set(user.roles)):
+        return refused
+    now = datetime.now(UTC)
+    text = kwartaal or f"{now.year}Q{(now.month - 1) // 3 + 1}"
+    try:
+        quarter = parse_quarter(text)
+    except ValueError as exc:
+        return render(
+            request, "kwartaal.html", status=422, user=user, title="Kwartaalpublicatie",
+            fout=str(exc), kwartaal=text, pub=None, minimum=minimum,
+        )  # fmt: skip
+    pub = await run_in_threadpool(
+        lambda: publication(load_facts(engine_of(request)), quarter, max(1, minimum))
+    )
+    return render(
+        request,
+        "kwartaal.html",
+        user=user,
+        title="Kwartaalpublicatie",
+        pub=pub,
+        kwartaal=quarter.label,
+        minimum=minimum,
+    )
