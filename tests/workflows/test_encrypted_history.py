@@ -72,14 +72,15 @@ async def test_raw_history_holds_no_melding_text_contact_or_names(
 
 
 def _payloads(node: object) -> list[dict]:
-    """Payloads of the case; search attributes and patch markers are plain by design (no
-    personal data: tests/workflows/test_search_attributes.py)."""
+    """Payloads of the case. Plain by design, without personal data: search attributes
+    (tests/workflows/test_search_attributes.py) and the SDK's own marker bookkeeping (patch
+    ids; a local activity's seq, attempt and times, whose result is sealed)."""
     if isinstance(node, dict):
         own = [node] if "metadata" in node and "encoding" in node.get("metadata", {}) else []
         return own + [
             p
             for k, v in node.items()
-            if k not in ("searchAttributes", "patch-data")
+            if k not in ("searchAttributes", "patch-data", "data")
             for p in _payloads(v)
         ]
     if isinstance(node, list):
