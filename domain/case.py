@@ -237,6 +237,14 @@ class AddPerson(BaseModel):
         return ref
 
 
+class NewVoornemen(BaseModel):
+    """The BG considers a heavier measure than the voornemen named: a new voornemen first."""
+
+    actor: Actor
+    betrokkene: str
+    reason: str = Field(min_length=1)
+
+
 class LinkMelding(BaseModel):
     """Another case about the same events or people."""
 

@@ -3,6 +3,8 @@ betrokkenen and getuigen, related meldingen. Each with a validator calling ``dom
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 
 from temporalio import workflow
@@ -14,15 +16,20 @@ with workflow.unsafe.imports_passed_through():
         BetrokkeneState,
         LinkMelding,
         LinkParty,
+        NewVoornemen,
         StartNazorg,
         UpdateResult,
     )
     from domain.errors import CaseRuleViolation
+    from domain.payloads import Voornemen
     from domain.phases import Phase, TaskType
+    from domain.rules.access import payload_of
+    from domain.rules.afdoening import check_new_voornemen
     from domain.rules.parties import check_link_party
     from domain.rules.practice import check_add_person, check_link_melding, check_start_nazorg
 
 from workflows.lifecycle import Lifecycle
+from workflows.runtime import CaseEnded
 
 
 def validated(check: Callable[[], None]) -> None:
@@ -112,3 +119,30 @@ class PracticeUpdates(Lifecycle):
     @link_melding.validator
     def _validate_link_melding(self, req: LinkMelding) -> None:
         validated(lambda: check_link_melding(self.s, req))
+
+    @workflow.update
+    async def new_voornemen(self, req: NewVoornemen) -> UpdateResult:
+        self.emit(
+            "nieuw_voornemen_gevraagd",
+            actor=req.actor,
+            details={"betrokkene": req.betrokkene, "reden": req.reason},
+        )
+        draft = self.open_task(TaskType.voornemen, betrokkene=req.betrokkene)
+        asyncio.create_task(self._voornemen_procedure(req.betrokkene))
+        await self.settled()
+        return self._result(draft.task_id)
+
+    @new_voornemen.validator
+    def _validate_new_voornemen(self, req: NewVoornemen) -> None:
+        validated(lambda: check_new_voornemen(self.s, req))
+
+    async def _voornemen_procedure(self, ref: str) -> None:
+        """Voornemen, the zienswijze on it, and HAC advice where the policy asks for it."""
+        betrokkene = self.s.betrokkenen[ref]
+        with contextlib.suppress(CaseEnded):  # the case was closed meanwhile
+            draft = self.open_task(TaskType.voornemen, betrokkene=ref)
+            await self.until_done(draft)
+            betrokkene.voorgenomen = list(payload_of(draft, Voornemen).maatregelen)
+            await self.until_done(self._open_zienswijze_voornemen(betrokkene))
+            if self.s.policy.hac_measures_for(self.s.melding.unit) & set(betrokkene.voorgenomen):
+                await self.until_done(self.open_task(TaskType.hac_advies, betrokkene=ref))

@@ -13,7 +13,15 @@ from api import updates
 from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.problems import Problem
 from api.reads import visible_case
-from domain.case import AddPerson, LinkMelding, LinkParty, ReopenCase, StartNazorg, UpdateResult
+from domain.case import (
+    AddPerson,
+    LinkMelding,
+    LinkParty,
+    NewVoornemen,
+    ReopenCase,
+    StartNazorg,
+    UpdateResult,
+)
 from domain.errors import CaseRuleViolation
 from domain.phases import Phase
 from domain.roles import Role, intake_role
@@ -45,6 +53,10 @@ class RelatedIn(Reason):
 class PartyIn(Reason):
     sub: str = Field(min_length=1, description="The user who is melder or betrokkene")
     party: Literal["melder", "betrokkene"]
+
+
+class NewVoornemenIn(Reason):
+    betrokkene: str = Field(min_length=1)
 
 
 class ReopenIn(Reason):
@@ -97,6 +109,17 @@ async def link_party(
     actor = updates.acting_as(user, [role], "recording a conflict of interest")
     request = LinkParty(actor=actor, sub=body.sub, party=body.party, reason=body.reason)
     return await updates.run_update(client, case_id, CaseWorkflow.link_party, request)
+
+
+@router.post("/{case_id}/voornemens", responses=PROBLEMS)
+async def new_voornemen(
+    case_id: str, body: NewVoornemenIn, session: SessionDep, client: TemporalDep, user: CurrentUser
+) -> UpdateResult:
+    """The commandant considers a heavier measure: a new voornemen, zienswijze and HAC first."""
+    visible_case(session, user, case_id)
+    actor = updates.acting_as(user, [Role.commandant], "asking for a new voornemen")
+    request = NewVoornemen(actor=actor, betrokkene=body.betrokkene, reason=body.reason)
+    return await updates.run_update(client, case_id, CaseWorkflow.new_voornemen, request)
 
 
 @router.post("/{case_id}/reopen", responses=PROBLEMS)

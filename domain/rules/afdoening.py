@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from domain.case import CaseState, TaskState
+from domain.case import CaseState, NewVoornemen, TaskState
 from domain.errors import Rejection
 from domain.measures import FORMAL_MEASURES, INFORMAL_MEASURES, Measure
 from domain.payloads import BesluitAfdoening, BesluitInstelling, KeuzeAfhandeling
 from domain.phases import TaskType
-from domain.rules.access import done, is_negative_weging, last_payload, reject
+from domain.roles import Role
+from domain.rules.access import (
+    check_case_open,
+    check_in_scope,
+    done,
+    is_negative_weging,
+    last_payload,
+    reject,
+)
 
 Route = Literal[
     "lijn", "negatieve_weging", "geen_onderzoek", "niet_onderzocht", "schending_nee", "schending_ja"
@@ -113,16 +121,41 @@ def check_formal_procedure(state: CaseState, ref: str, measure: Measure, now: da
 
 
 def _zienswijze_heard(state: CaseState, ref: str, now: datetime) -> bool:
+    """The zienswijze on the latest voornemen is recorded, or its term has ended."""
     tasks = [
         t
         for t in state.tasks.values()
-        if t.task_type == TaskType.zienswijze_voornemen and t.betrokkene == ref
+        if t.task_type == TaskType.zienswijze_voornemen
+        and t.betrokkene == ref
+        and t.status != "cancelled"
     ]
-    return any(
-        t.status in ("done", "expired") or (t.status == "open" and t.due_at <= now) for t in tasks
-    )
+    if not tasks:
+        return False
+    latest = tasks[-1]
+    return latest.status in ("done", "expired") or latest.due_at <= now
 
 
 def needs_bezwaartermijn(maatregelen: list[str]) -> bool:
     """No bezwaartermijn opens for 'geen_maatregel': there is nothing to object to."""
     return bool(maatregelen) and maatregelen != [Measure.geen_maatregel.value]
+
+
+def check_new_voornemen(state: CaseState, req: NewVoornemen) -> None:
+    """A new voornemen during the afdoening, for a betrokkene whose schending was established."""
+    check_case_open(state)
+    check_in_scope(state, req.actor, [Role.commandant], "asking for a new voornemen")
+    if req.betrokkene not in state.betrokkenen:
+        raise reject(Rejection.invalid, f"{req.betrokkene} is not a betrokkene of this case")
+    if route_of(state, req.betrokkene) != "schending_ja":
+        raise reject(
+            Rejection.conflict,
+            f"a voornemen needs an established schending; none was for {req.betrokkene}",
+        )
+    open_types = {t.task_type for t in state.open_tasks() if t.betrokkene == req.betrokkene}
+    if TaskType.besluit_afdoening not in open_types:
+        raise reject(
+            Rejection.conflict,
+            f"no besluit afdoening for {req.betrokkene} is pending: nothing to decide anew",
+        )
+    if open_types & {TaskType.voornemen, TaskType.zienswijze_voornemen, TaskType.hac_advies}:
+        raise reject(Rejection.conflict, f"a voornemen for {req.betrokkene} is already under way")

@@ -93,3 +93,18 @@ async def test_the_commandant_may_give_the_terugkoppeling(api, headers) -> None:
         headers=headers("commandant"),
     )
     assert done.status_code == 200, done.text
+
+
+async def test_a_new_voornemen_needs_an_established_schending(api, headers) -> None:
+    users = Users(api, headers)
+    case_id = await users.register()
+    await users.through_intake(case_id)
+    await users.complete(
+        "commandant", case_id, "keuze_afhandeling", {"keuze": "lijn", "motivering": "m"}
+    )
+    refused = await api.post(
+        f"/cases/{case_id}/voornemens",
+        json={"betrokkene": "BTR-1", "reason": "Zwaarder."},
+        headers=headers("commandant"),
+    )
+    assert refused.status_code == 409 and "established schending" in refused.json()["detail"]

@@ -187,3 +187,33 @@ async def test_hac_advice_is_required_where_policy_says(time_worker, policy, tas
         check_formal_procedure(state, "BTR-1", Measure.ontslag, state.registered_at)
     await case.complete(TaskType.hac_advies, HAC, {"advies": "Evenredig."})
     check_formal_procedure(await case.state(), "BTR-1", Measure.ontslag, state.registered_at)
+
+
+async def test_a_heavier_measure_goes_through_a_new_voornemen(
+    time_worker, policy, task_queue
+) -> None:
+    from domain.case import NewVoornemen
+
+    case = await CaseDriver.start(time_worker.client, policy, task_queue)
+    await to_voornemen(case)
+    await case.complete(
+        TaskType.voornemen, JURIST, {"maatregelen": ["berisping"], "motivering": "m"}
+    )
+    await case.complete(TaskType.zienswijze_voornemen, JURIST, {"ontvangen": True})
+    request = NewVoornemen(actor=COMMANDANT, betrokkene="BTR-1", reason="Ernstiger dan gedacht.")
+    kind, _ = await rejected(
+        case, CaseWorkflow.new_voornemen, request.model_copy(update={"actor": JURIST})
+    )
+    assert kind == "forbidden"
+    await case.handle.execute_update(CaseWorkflow.new_voornemen, request)
+    kind, message = await rejected(case, CaseWorkflow.new_voornemen, request)
+    assert kind == "conflict" and "already under way" in message
+    await case.complete(TaskType.voornemen, JURIST, {"maatregelen": ["ontslag"], "motivering": "m"})
+    kind, message = await refuse_besluit(case, ["ontslag"])  # zienswijze on it still open
+    assert kind == "conflict" and "zienswijze" in message
+    await case.complete(TaskType.zienswijze_voornemen, JURIST, {"ontvangen": False})
+    kind, message = await refuse_besluit(case, ["ontslag"])  # a legal-status measure: HAC
+    assert kind == "conflict" and "HAC" in message
+    await case.complete(TaskType.hac_advies, HAC, {"advies": "Evenredig."})
+    await case.complete(TaskType.besluit_afdoening, COMMANDANT, besluit("ontslag"))
+    assert (await case.state()).betrokkenen["BTR-1"].maatregelen == ["ontslag"]
