@@ -43,6 +43,11 @@ class CaseCreated(BaseModel):
     )
     case_id: str
     created: bool = Field(description="False when the Idempotency-Key was seen before")
+    readable: bool = Field(
+        default=True,
+        description="False (with status 202) when the case started but the store does not "
+        "show it yet; GET the Location shortly",
+    )
 
 
 class TaskPublic(BaseModel):
@@ -150,9 +155,23 @@ class CasePublic(BaseModel):
 
 class CasePage(BaseModel):
     items: list[CasePublic]
-    total: int
-    page: int
+    total: int | None = Field(
+        default=None, description="How many cases match; counted only with count=true"
+    )
+    page: int = 1
     page_size: int
+    next_cursor: str | None = Field(
+        default=None, description="Pass as ?cursor= for the next page; null on the last page"
+    )
+
+
+class TaskPage(BaseModel):
+    """One page of the inbox; the HTTP endpoint sends ``items`` as its body and the cursor in
+    the ``Link`` and ``X-Next-Cursor`` headers."""
+
+    items: list[TaskPublic]
+    page_size: int
+    next_cursor: str | None = None
 
 
 class ExtendIn(BaseModel):

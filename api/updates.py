@@ -1,4 +1,12 @@
-"""Writes: every change to a case is a workflow Update; its rejection becomes a problem."""
+"""Writes: every change to a case is a workflow Update; its rejection becomes a problem.
+
+Store look-ups run in the threadpool with a short-lived session that is closed before the
+Update is sent: no database connection is held while Temporal works (the projection activity
+needs one), and no blocking database call runs on the event loop.
+
+The service functions take the store as an ``Engine`` (a ``Session`` still works: its engine is
+used) and keyword-only plain arguments, so the web app can call them as the routers do.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,9 @@ from typing import Any
 
 import structlog
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -68,6 +78,37 @@ async def run_update(client: Client, case_id: str, update: Any, request: BaseMod
     return result
 
 
+Store = Session | Engine
+
+
+def engine_of(store: Store) -> Engine:
+    if isinstance(store, Engine):
+        return store
+    bind = store.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+def _task_lookup(engine: Engine, user: Actor, task_id: str) -> tuple[Task, Role]:
+    with Session(engine, expire_on_commit=False) as session:
+        return task_for(session, user, task_id)
+
+
+def _case_lookup(engine: Engine, user: Actor, case_id: str) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        visible_case(session, user, case_id)
+
+
+async def open_task(store: Store, user: Actor, task_id: str) -> tuple[Task, Role]:
+    """``task_for`` off the event loop, its connection returned before the caller awaits."""
+    task, role = await run_in_threadpool(_task_lookup, engine_of(store), user, task_id)
+    structlog.contextvars.bind_contextvars(case_id=task.case_id)
+    return task, role
+
+
+async def readable_case(store: Store, user: Actor, case_id: str) -> None:
+    await run_in_threadpool(_case_lookup, engine_of(store), user, case_id)
+
+
 def task_for(session: Session, user: Actor, task_id: str) -> tuple[Task, Role]:
     """The task if its case is visible to the user (else 404), with the role the user acts in."""
     task = session.get(Task, task_id)
@@ -107,19 +148,27 @@ def validate_payload(task_type: TaskType, payload: dict[str, Any]) -> dict[str, 
 
 
 async def complete(
-    session: Session, client: Client, *, user: Actor, task_id: str, payload: dict[str, Any]
+    store: Store, client: Client, *, user: Actor, task_id: str, payload: dict[str, Any]
 ) -> UpdateResult:
-    task, role = task_for(session, user, task_id)
+    task, role = await open_task(store, user, task_id)
     actor = acting_as(user, [role], f"task '{task.label}'")
     if task.status != "open":
         raise Problem(409, f"task {task_id} ({task.label}) is no longer open: it is {task.status}")
+    payload = dict(payload)
+    declared = payload.pop("task_type", None)
+    if declared is not None and declared != task.task_type:
+        raise Problem(
+            422,
+            f"task {task_id} is a {task.task_type} task, not {declared}",
+            errors=[{"field": "body.task_type", "message": f"this task is {task.task_type}"}],
+        )
     normalised = validate_payload(TaskType(task.task_type), payload)
     request = CompleteTask(actor=actor, task_id=task_id, payload=normalised)
     return await run_update(client, task.case_id, CaseWorkflow.complete_task, request)
 
 
 async def extend(
-    session: Session,
+    store: Store,
     client: Client,
     *,
     user: Actor,
@@ -127,7 +176,7 @@ async def extend(
     extend_roles: list[Role],
     body: Any,
 ) -> UpdateResult:
-    task, _ = task_for(session, user, task_id)
+    task, _ = await open_task(store, user, task_id)
     actor = acting_as(user, extend_roles, "extending a deadline")
     request = ExtendTask(
         actor=actor, task_id=task_id, new_due_at=body.new_due_at, reason=body.reason
@@ -136,7 +185,7 @@ async def extend(
 
 
 async def reassign(
-    session: Session,
+    store: Store,
     client: Client,
     *,
     user: Actor,
@@ -144,25 +193,25 @@ async def reassign(
     reassign_roles: list[Role],
     body: Any,
 ) -> UpdateResult:
-    task, _ = task_for(session, user, task_id)
+    task, _ = await open_task(store, user, task_id)
     actor = acting_as(user, reassign_roles, "reassigning a task")
     request = ReassignTask(actor=actor, task_id=task_id, assignee=body.assignee, reason=body.reason)
     return await run_update(client, task.case_id, CaseWorkflow.reassign_task, request)
 
 
 async def withdraw(
-    session: Session, client: Client, *, user: Actor, case_id: str, roles: list[Role], reason: str
+    store: Store, client: Client, *, user: Actor, case_id: str, roles: list[Role], reason: str
 ) -> UpdateResult:
-    visible_case(session, user, case_id)
+    await readable_case(store, user, case_id)
     actor = acting_as(user, roles, "withdrawing a melding")
     request = WithdrawMelding(actor=actor, reason=reason)
     return await run_update(client, case_id, CaseWorkflow.withdraw_melding, request)
 
 
 async def schorsing(
-    session: Session, client: Client, *, user: Actor, case_id: str, betrokkene: str, reason: str
+    store: Store, client: Client, *, user: Actor, case_id: str, betrokkene: str, reason: str
 ) -> UpdateResult:
-    visible_case(session, user, case_id)
+    await readable_case(store, user, case_id)
     actor = acting_as(user, [Role.commandant], "recording a schorsing")
     request = RecordSchorsing(actor=actor, betrokkene=betrokkene, reason=reason)
     return await run_update(client, case_id, CaseWorkflow.record_schorsing, request)

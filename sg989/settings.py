@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     jwks_url: str = ""
     local_signing_key_file: Path | None = None
 
+    # The known units (issue 8): empty means the list shipped beside the policy.
+    units_file: Path | None = None
+
     @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'sg989.db').as_posix()}"

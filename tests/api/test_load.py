@@ -1,0 +1,62 @@
+"""A burst of writes on the dev server: nothing locks up, nothing times out, /health answers.
+
+The old stack held a pooled session while it awaited the workflow, so 20 concurrent completions
+starved the projection activity of connections: all timed out and /health died with them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+
+from tests.api.helpers import Users
+
+BURST = 50
+ONTVANGST = {"verzonden_op": "2026-11-30", "kanaal": "email"}
+
+
+async def _watch_health(api: httpx.AsyncClient, stop: asyncio.Event) -> list[float]:
+    times = []
+    while not stop.is_set():
+        started = time.perf_counter()
+        response = await api.get("/health")
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.text
+        await asyncio.sleep(0.1)
+    return times
+
+
+async def test_fifty_concurrent_completions_all_succeed_and_health_stays_up(api, headers) -> None:
+    users = Users(api, headers)
+    case_ids: list[str] = []
+    started = time.perf_counter()
+    for _ in range(BURST // 10):
+        case_ids += await asyncio.gather(*(users.register() for _ in range(10)))
+    print(f"registered {BURST} cases in {time.perf_counter() - started:.1f} s")
+    assert len(set(case_ids)) == BURST
+
+    coid = headers("coid_adviseur")
+    tasks = []
+    for case_id in case_ids:
+        found = await api.get(f"/tasks?case={case_id}&task_type=ontvangstbevestiging", headers=coid)
+        tasks.extend(found.json())
+    assert len(tasks) == BURST
+    stop = asyncio.Event()
+    watcher = asyncio.create_task(_watch_health(api, stop))
+    started = time.perf_counter()
+    responses = await asyncio.gather(
+        *(api.post(f"/tasks/{t['task_id']}/complete", json=ONTVANGST, headers=coid) for t in tasks)
+    )
+    print(f"{BURST} concurrent completions in {time.perf_counter() - started:.1f} s")
+    stop.set()
+    health_times = await watcher
+    print(f"/health: {len(health_times)} answers, slowest {max(health_times) * 1000:.0f} ms")
+
+    assert [r.status_code for r in responses] == [200] * BURST, [
+        r.text for r in responses if r.status_code != 200
+    ]
+    assert max(health_times) < 1.0, f"/health took {max(health_times):.2f} s at worst"
+    left = await api.get("/tasks?task_type=ontvangstbevestiging&page_size=200", headers=coid)
+    assert left.json() == []
