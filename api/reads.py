@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from api.problems import Problem
@@ -75,16 +76,35 @@ def visible_case(session: Session, user: Actor, case_id: str) -> tuple[Case, lis
     return case, tasks, role
 
 
-def _betrokkenen(session: Session, case_id: str, role: Role) -> list[BetrokkenePublic] | None:
+Parts = tuple[list[Betrokkene], list[MeasureDecision]]
+
+
+def _parts(session: Session, case_ids: list[str]) -> dict[str, Parts]:
+    """Betrokkenen and measure decisions of many cases in two queries."""
+    found: dict[str, Parts] = {case_id: ([], []) for case_id in case_ids}
+    if case_ids:
+        rows = session.exec(
+            select(Betrokkene)
+            .where(Betrokkene.case_id.in_(case_ids))  # type: ignore[attr-defined]
+            .order_by(Betrokkene.id)  # type: ignore[arg-type]
+        ).all()
+        for row in rows:
+            found[row.case_id][0].append(row)
+        decisions = session.exec(
+            select(MeasureDecision).where(MeasureDecision.case_id.in_(case_ids))  # type: ignore[attr-defined]
+        ).all()
+        for decision in decisions:
+            found[decision.case_id][1].append(decision)
+    return found
+
+
+def _betrokkenen(
+    session: Session, case_id: str, role: Role, parts: Parts | None = None
+) -> list[BetrokkenePublic] | None:
     refs_ok, measures_ok = may_see(role, "betrokkene_refs"), may_see(role, "maatregelen")
     if not (refs_ok or measures_ok):
         return None
-    rows = session.exec(
-        select(Betrokkene).where(Betrokkene.case_id == case_id).order_by(Betrokkene.id)  # type: ignore[arg-type]
-    ).all()
-    decisions = session.exec(
-        select(MeasureDecision).where(MeasureDecision.case_id == case_id)
-    ).all()
+    rows, decisions = parts if parts is not None else _parts(session, [case_id])[case_id]
     shown = []
     for n, row in enumerate(rows, start=1):
         measures = sorted(d.measure for d in decisions if d.betrokkene_ref == row.ref)
@@ -102,7 +122,14 @@ def _betrokkenen(session: Session, case_id: str, role: Role) -> list[BetrokkeneP
 
 
 def case_public(
-    session: Session, case: Case, tasks: Sequence[Task], role: Role, now: datetime, *, user: Actor
+    session: Session,
+    case: Case,
+    tasks: Sequence[Task],
+    role: Role,
+    now: datetime,
+    *,
+    user: Actor,
+    parts: Parts | None = None,
 ) -> CasePublic:
     open_tasks = sorted(
         (task_public(t, role, now) for t in tasks if t.status == "open"),
@@ -133,7 +160,7 @@ def case_public(
         updated_at=as_utc(case.updated_at),
         visible_as=role,
         hidden_fields=hidden_fields(role, case_adviser=case_adviser),
-        betrokkenen=_betrokkenen(session, case.case_id, role),
+        betrokkenen=_betrokkenen(session, case.case_id, role, parts),
         open_tasks=open_tasks,
         next_due_at=open_tasks[0].due_at if open_tasks else None,
         overdue=any(t.overdue for t in open_tasks),
@@ -169,23 +196,33 @@ def list_cases(
     offset = 0 if after else (page - 1) * page_size
     cases = case_rows(session, user, flt, now=now, after=after, offset=offset, limit=page_size + 1)
     more, cases = len(cases) > page_size, cases[:page_size]
-    tasks = _tasks_by_case(session, [case.case_id for case in cases])
+    case_ids = [case.case_id for case in cases]
+    tasks, parts = _tasks_by_case(session, case_ids), _parts(session, case_ids)
     items = []
     for case in cases:
         role = viewing_role(user, case, tasks[case.case_id])
         if role is not None:  # the query already applied need-to-know; this picks the view
-            items.append(case_public(session, case, tasks[case.case_id], role, now, user=user))
-    for item in items:
-        session.add(
-            AccessLog(
-                case_id=item.case_id,
-                sub=user.sub,
-                role=item.visible_as.value,
-                action="list",
-                at=now,
+            items.append(
+                case_public(
+                    session,
+                    case,
+                    tasks[case.case_id],
+                    role,
+                    now,
+                    user=user,
+                    parts=parts[case.case_id],
+                )
             )
-        )
-    session.commit()
+    if items:  # one statement for the page: constructing ORM rows costs more than the read
+        session.execute(
+            insert(AccessLog),
+            [
+                {"case_id": i.case_id, "sub": user.sub, "role": i.visible_as.value,
+                 "action": "list", "at": now}
+                for i in items
+            ],
+        )  # fmt: skip
+        session.commit()
     last = cases[-1] if more else None
     return CasePage(
         items=items,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from domain.bounds import check_bounded
 from domain.case import Melding
 from domain.phases import Phase, TaskType
 from domain.roles import Role
@@ -186,6 +187,8 @@ class ExtendIn(BaseModel):
     new_due_at: AwareDatetime
     reason: str = Field(min_length=1, max_length=2000)
 
+    _bounded = field_validator("*")(check_bounded)
+
 
 class ReassignIn(BaseModel):
     model_config = ConfigDict(
@@ -196,6 +199,8 @@ class ReassignIn(BaseModel):
     )
     assignee: str = Field(min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=2000)
+
+    _bounded = field_validator("*")(check_bounded)
 
 
 class TimelineEventPublic(BaseModel):
@@ -223,6 +228,8 @@ class WithdrawIn(BaseModel):
     )
     reason: str = Field(min_length=1, max_length=2000)
 
+    _bounded = field_validator("*")(check_bounded)
+
 
 class SchorsingIn(BaseModel):
     model_config = ConfigDict(
@@ -233,3 +240,5 @@ class SchorsingIn(BaseModel):
     )
     betrokkene: str = Field(min_length=1, max_length=40, description="Pseudonymous reference")
     reason: str = Field(min_length=1, max_length=2000)
+
+    _bounded = field_validator("*")(check_bounded)

@@ -119,6 +119,16 @@ def task_for(session: Session, user: Actor, task_id: str) -> tuple[Task, Role]:
     return task, Role(task.role)
 
 
+def domain_request(model: type[BaseModel], **fields: Any) -> Any:
+    """The Update's request, or a 422 naming the fields the domain refuses."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        errors = [{**e, "field": f"body.{e['field']}"} for e in field_errors(list(exc.errors()))]
+        detail = "; ".join(e["message"] for e in errors)
+        raise Problem(422, f"the request does not validate: {detail}", errors=errors) from None
+
+
 def acting_as(user: Actor, allowed: list[Role], action: str) -> Actor:
     """The user with the role they act in for ``action``; 403 saying which role is missing."""
     held = [r for r in allowed if r in user.roles]
@@ -163,7 +173,7 @@ async def complete(
             errors=[{"field": "body.task_type", "message": f"this task is {task.task_type}"}],
         )
     normalised = validate_payload(TaskType(task.task_type), payload)
-    request = CompleteTask(actor=actor, task_id=task_id, payload=normalised)
+    request = domain_request(CompleteTask, actor=actor, task_id=task_id, payload=normalised)
     return await run_update(client, task.case_id, CaseWorkflow.complete_task, request)
 
 
@@ -178,8 +188,8 @@ async def extend(
 ) -> UpdateResult:
     task, _ = await open_task(store, user, task_id)
     actor = acting_as(user, extend_roles, "extending a deadline")
-    request = ExtendTask(
-        actor=actor, task_id=task_id, new_due_at=body.new_due_at, reason=body.reason
+    request = domain_request(
+        ExtendTask, actor=actor, task_id=task_id, new_due_at=body.new_due_at, reason=body.reason
     )
     return await run_update(client, task.case_id, CaseWorkflow.extend_task, request)
 
@@ -195,7 +205,9 @@ async def reassign(
 ) -> UpdateResult:
     task, _ = await open_task(store, user, task_id)
     actor = acting_as(user, reassign_roles, "reassigning a task")
-    request = ReassignTask(actor=actor, task_id=task_id, assignee=body.assignee, reason=body.reason)
+    request = domain_request(
+        ReassignTask, actor=actor, task_id=task_id, assignee=body.assignee, reason=body.reason
+    )
     return await run_update(client, task.case_id, CaseWorkflow.reassign_task, request)
 
 
@@ -204,7 +216,7 @@ async def withdraw(
 ) -> UpdateResult:
     await readable_case(store, user, case_id)
     actor = acting_as(user, roles, "withdrawing a melding")
-    request = WithdrawMelding(actor=actor, reason=reason)
+    request = domain_request(WithdrawMelding, actor=actor, reason=reason)
     return await run_update(client, case_id, CaseWorkflow.withdraw_melding, request)
 
 
@@ -213,5 +225,5 @@ async def schorsing(
 ) -> UpdateResult:
     await readable_case(store, user, case_id)
     actor = acting_as(user, [Role.commandant], "recording a schorsing")
-    request = RecordSchorsing(actor=actor, betrokkene=betrokkene, reason=reason)
+    request = domain_request(RecordSchorsing, actor=actor, betrokkene=betrokkene, reason=reason)
     return await run_update(client, case_id, CaseWorkflow.record_schorsing, request)

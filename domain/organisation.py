@@ -38,9 +38,6 @@ class Organisation:
         """The unit as the organisation spells it; UnknownUnit naming close matches otherwise."""
         known = self._by_key.get(unit.strip().lower().rstrip("/"))
         if known is None:
-            close = difflib.get_close_matches(unit.strip(), self.units, n=3, cutoff=0.6)
-            if not close:
-                lowered = difflib.get_close_matches(unit.lower(), list(self._by_key), n=3)
-                close = [self._by_key[k] for k in lowered]
-            raise UnknownUnit(unit, close)
+            lowered = difflib.get_close_matches(unit.strip().lower(), list(self._by_key), 3, 0.75)
+            raise UnknownUnit(unit, [self._by_key[key] for key in lowered])
         return known
