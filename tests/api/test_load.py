@@ -7,14 +7,53 @@ starved the projection activity of connections: all timed out and /health died w
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 
+from api.main import create_app
+from sg989.settings import Settings
+from tests.api.conftest import http
 from tests.api.helpers import Users
 
 BURST = 50
 ONTVANGST = {"verzonden_op": "2026-11-30", "kanaal": "email"}
+
+
+@pytest.fixture
+def worker_process(dev_env: WorkflowEnvironment, engine: Engine, task_queue: str) -> Iterator[None]:
+    """The worker in its own process, as `sg989 up` may run it: the API's event loop and GIL
+    are the API's alone, which is what /health answering within a second is about."""
+    address = dev_env.client.service_client.config.target_host
+    url = engine.url.render_as_string(hide_password=False)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.api.worker_process", address, task_queue, url],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    yield
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest_asyncio.fixture
+async def api_alone(
+    dev_env: WorkflowEnvironment, worker_process: None, engine: Engine, settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    async def provider() -> Client:
+        return dev_env.client
+
+    async with http(create_app(settings, engine, provider)) as client:
+        yield client
 
 
 async def _watch_health(api: httpx.AsyncClient, stop: asyncio.Event) -> list[float]:
