@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 from api import updates
 from api.deps import CurrentUser, EngineDep, SessionDep, SettingsDep, TemporalDep
 from api.reads import CaseFilter, case_public, list_cases, now_utc, record_access, visible_case
-from api.registration import check_idempotency_key, register_melding
+from api.registration import register_melding
 from api.schemas import CaseCreated, CasePage, CasePublic, MeldingIn, SchorsingIn, WithdrawIn
 from domain.case import UpdateResult
 from domain.categories import Category
@@ -50,7 +50,6 @@ async def register(
     ] = None,
 ) -> CaseCreated:
     """A commandant or COID adviser registers a melding; the answer carries the case number."""
-    check_idempotency_key(idempotency_key)
     created = await register_melding(
         engine,
         client,
