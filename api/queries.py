@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, false, func, not_, or_, true
+from sqlalchemy import String, and_, cast, exists, false, func, not_, or_, text, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
@@ -85,9 +85,9 @@ def in_scope(unit_column: Any, units: list[str]) -> ColumnElement[bool]:
 
 def unassigned_or_mine(sub: str) -> ColumnElement[bool]:
     """The task has no assignees, or ``sub`` among them (JSON list, compared as its text)."""
-    text = cast(T.assignees, String)
+    as_text = cast(T.assignees, String)
     pattern = "%" + _like_literal(json.dumps(sub)) + "%"
-    return or_(text == "[]", text.like(pattern, escape="\\"))
+    return or_(as_text == "[]", as_text.like(pattern, escape="\\"))
 
 
 def assigned_to(sub: str) -> ColumnElement[bool]:
@@ -164,6 +164,15 @@ def count_cases(session: Session, user: Actor, flt: CaseFilter, *, now: datetime
     return int(session.exec(query).one())
 
 
+def _walk_the_deadline_index(session: Session) -> None:
+    """PostgreSQL cannot estimate the scope and assignee predicates (expressions without
+    statistics), guesses that almost no row matches, and then prefers sorting every task of the
+    role over walking ix_task_inbox in deadline order: 300 ms instead of 1 at 100,000 cases.
+    For this transaction only, it walks the index (bench_reads shows the difference)."""
+    session.execute(text("SET LOCAL enable_sort = off"))
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+
+
 def inbox_rows(
     session: Session,
     user: Actor,
@@ -174,6 +183,8 @@ def inbox_rows(
     limit: int | None,
 ) -> list[Task]:
     """Open tasks of the user's roles in their units, theirs or nobody's, by deadline."""
+    if session.get_bind().dialect.name == "postgresql":
+        _walk_the_deadline_index(session)
     query = select(Task).where(
         T.status == "open",
         T.role.in_([r.value for r in user.roles]),
