@@ -42,3 +42,7 @@ histories: $(STAMP)  ## record new replay histories (never re-record existing on
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: bench-reads
+bench-reads: $(STAMP)  ## GET /tasks and GET /cases p50/p95 and response size at 100,000 cases
+	$(BIN)/python -m benchmarks.bench_reads --cases 100000

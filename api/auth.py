@@ -47,6 +47,13 @@ def local_private_key(settings: Settings) -> rsa.RSAPrivateKey:
         )
         path.write_bytes(pem)
         path.chmod(0o600)
+    return _load_key(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _load_key(path: Path, _mtime_ns: int) -> rsa.RSAPrivateKey:
+    """Loading checks the key's primes (tens of milliseconds): once per key file version,
+    not once per request."""
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(loaded, rsa.RSAPrivateKey):
         raise AuthError(f"the local signing key {path} is not an RSA key")

@@ -25,12 +25,14 @@ bearer = HTTPBearer(
 )
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Plain look-ups are async: a sync dependency costs a threadpool hop, and under load the
+# threadpool is where the store work queues.
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 

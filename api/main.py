@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api.deps import ClientProvider
+from api.limits import BodySizeLimit
 from api.metrics import install_metrics
 from api.middleware import install_request_context
+from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.routers import (
     cases,
@@ -27,9 +29,11 @@ from api.routers import (
     timeline,
 )
 from api.routers import codec as codec_server
+from api.strict import reject_unknown_query
 from api.web import install_web
 from domain.policy import DeadlinePolicy
 from sg989.logging import configure_logging
+from sg989.organisation_file import UNITS_FILE, load_organisation
 from sg989.policy_files import load_policy
 from sg989.settings import Settings, get_settings
 from sg989.telemetry import install_runtime
@@ -75,13 +79,19 @@ def create_app(
         app.state.engine.dispose()
 
     app = FastAPI(
-        title="sg989 case engine", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
+        title="sg989 case engine",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query)],
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.sqlalchemy_url)
     app.state.client_provider = client_provider or lazy_client(settings)
     app.state.policy = policy_for(settings)
+    app.state.organisation = load_organisation(settings.units_file or UNITS_FILE)
     install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit)  # inside the request context: a 413 is logged too
     install_request_context(app)
     for module in (cases, tasks, timeline, reports, health):
         app.include_router(module.router)
@@ -92,6 +102,7 @@ def create_app(
     app.include_router(imports.router)
     install_metrics(app, app.state.engine)
     install_web(app)  # the web app (/app), its assets and offline /docs
+    install_openapi(app)
     return app
 
 

@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 import structlog
 from fastapi import FastAPI, Request, Response
 
+from api.problems import unexpected_problem
+
 CASE_IN_PATH = re.compile(r"(ZK-\d{4}-\d+)")
 REQUEST_ID_HEADER = "X-Request-ID"
 log = structlog.get_logger("api")
@@ -27,7 +29,10 @@ def install_request_context(app: FastAPI) -> None:
         if found:
             structlog.contextvars.bind_contextvars(case_id=found.group(1))
         started = time.perf_counter()
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as exc:  # the catch-all: logged with the request id, problem+json out
+            response = unexpected_problem(exc)
         created = CASE_IN_PATH.search(response.headers.get("location", ""))
         if created and not found:  # a new case: its number is known only after the request
             structlog.contextvars.bind_contextvars(case_id=created.group(1))

@@ -10,6 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.exceptions import TemporalError
+from temporalio.service import RPCError, RPCStatusCode
 
 PROBLEM_JSON = "application/problem+json"
 TITLES = {
@@ -19,7 +22,9 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    413: "Request too large",
     422: "Invalid request",
+    500: "Internal error",
     503: "Service unavailable",
 }
 log = structlog.get_logger("api")
@@ -90,8 +95,50 @@ async def _store_down(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(503, "the case store cannot be reached; try again shortly")
 
 
+TEMPORAL_CONFLICTS = {
+    RPCStatusCode.NOT_FOUND: "the case is closed or unknown to the workflow engine",
+    RPCStatusCode.ALREADY_EXISTS: "the workflow engine already holds this case",
+    RPCStatusCode.FAILED_PRECONDITION: "the case cannot take this step in its current state",
+}
+
+
+def temporal_problem(exc: Exception) -> JSONResponse:
+    """A Temporal error nobody handled on the way: 409 when the case is in the way, 503 when
+    the engine is (nothing changed either way, so the request can be repeated)."""
+    if isinstance(exc, RPCError) and exc.status in TEMPORAL_CONFLICTS:
+        return problem_response(409, f"{TEMPORAL_CONFLICTS[exc.status]}: {exc.message}")
+    if isinstance(exc, WorkflowUpdateFailedError):
+        return problem_response(409, f"the case refused the step: {exc.cause or exc}")
+    if isinstance(exc, WorkflowUpdateRPCTimeoutOrCancelledError):
+        detail = "the workflow engine did not answer in time; the step may still be applied"
+        return problem_response(503, f"{detail}: look at the case before repeating it")
+    log.error("temporal_error", error=str(exc), error_type=exc.__class__.__name__)
+    return problem_response(503, "the workflow engine (Temporal) cannot act now; try again shortly")
+
+
+async def _temporal(_: Request, exc: Exception) -> JSONResponse:
+    return temporal_problem(exc)
+
+
+def unexpected_problem(exc: BaseException) -> JSONResponse:
+    """The catch-all: the error is logged (with the request id bound by the middleware), the
+    caller gets a sentence and the request id, never a traceback."""
+    if isinstance(exc, TemporalError | RPCError):
+        return temporal_problem(exc)  # type: ignore[arg-type]
+    log.exception("unexpected_error", error_type=exc.__class__.__name__)
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    return problem_response(
+        500,
+        "something went wrong on our side; nothing is lost. Quote the request id "
+        f"{request_id} to the beheerder",
+        request_id=request_id,
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(OperationalError, _store_down)
+    app.add_exception_handler(RPCError, _temporal)
+    app.add_exception_handler(TemporalError, _temporal)

@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import insert
+from sqlmodel import Session, select
 
 from api.problems import Problem
+from api.queries import (
+    CaseFilter,
+    TaskFilter,
+    case_rows,
+    count_cases,
+    decode_cursor,
+    encode_cursor,
+    inbox_rows,
+)
 from api.redaction import hidden_fields, is_case_adviser, may_see, viewing_role
-from api.schemas import BetrokkenePublic, CasePage, CasePublic, TaskPublic
+from api.schemas import BetrokkenePublic, CasePage, CasePublic, TaskPage, TaskPublic
 from domain.case import Actor
-from domain.roles import Role, unit_in_scope
+from domain.roles import Role
 from store.db import as_utc
 from store.models import AccessLog, Betrokkene, Case, MeasureDecision, Task
 from store.parties import is_party
 
-
-@dataclass(frozen=True)
-class CaseFilter:
-    phase: str | None = None
-    unit: str | None = None
-    category: str | None = None
-    overdue: bool | None = None
+__all__ = ["CaseFilter", "TaskFilter", "inbox", "inbox_page", "list_cases"]
 
 
 def now_utc() -> datetime:
@@ -75,16 +77,35 @@ def visible_case(session: Session, user: Actor, case_id: str) -> tuple[Case, lis
     return case, tasks, role
 
 
-def _betrokkenen(session: Session, case_id: str, role: Role) -> list[BetrokkenePublic] | None:
+Parts = tuple[list[Betrokkene], list[MeasureDecision]]
+
+
+def _parts(session: Session, case_ids: list[str]) -> dict[str, Parts]:
+    """Betrokkenen and measure decisions of many cases in two queries."""
+    found: dict[str, Parts] = {case_id: ([], []) for case_id in case_ids}
+    if case_ids:
+        rows = session.exec(
+            select(Betrokkene)
+            .where(Betrokkene.case_id.in_(case_ids))  # type: ignore[attr-defined]
+            .order_by(Betrokkene.id)  # type: ignore[arg-type]
+        ).all()
+        for row in rows:
+            found[row.case_id][0].append(row)
+        decisions = session.exec(
+            select(MeasureDecision).where(MeasureDecision.case_id.in_(case_ids))  # type: ignore[attr-defined]
+        ).all()
+        for decision in decisions:
+            found[decision.case_id][1].append(decision)
+    return found
+
+
+def _betrokkenen(
+    session: Session, case_id: str, role: Role, parts: Parts | None = None
+) -> list[BetrokkenePublic] | None:
     refs_ok, measures_ok = may_see(role, "betrokkene_refs"), may_see(role, "maatregelen")
     if not (refs_ok or measures_ok):
         return None
-    rows = session.exec(
-        select(Betrokkene).where(Betrokkene.case_id == case_id).order_by(col(Betrokkene.id))
-    ).all()
-    decisions = session.exec(
-        select(MeasureDecision).where(MeasureDecision.case_id == case_id)
-    ).all()
+    rows, decisions = parts if parts is not None else _parts(session, [case_id])[case_id]
     shown = []
     for n, row in enumerate(rows, start=1):
         measures = sorted(d.measure for d in decisions if d.betrokkene_ref == row.ref)
@@ -102,7 +123,14 @@ def _betrokkenen(session: Session, case_id: str, role: Role) -> list[BetrokkeneP
 
 
 def case_public(
-    session: Session, case: Case, tasks: Sequence[Task], role: Role, now: datetime, *, user: Actor
+    session: Session,
+    case: Case,
+    tasks: Sequence[Task],
+    role: Role,
+    now: datetime,
+    *,
+    user: Actor,
+    parts: Parts | None = None,
 ) -> CasePublic:
     open_tasks = sorted(
         (task_public(t, role, now) for t in tasks if t.status == "open"),
@@ -133,7 +161,7 @@ def case_public(
         updated_at=as_utc(case.updated_at),
         visible_as=role,
         hidden_fields=hidden_fields(role, case_adviser=case_adviser),
-        betrokkenen=_betrokkenen(session, case.case_id, role),
+        betrokkenen=_betrokkenen(session, case.case_id, role, parts),
         open_tasks=open_tasks,
         next_due_at=open_tasks[0].due_at if open_tasks else None,
         overdue=any(t.overdue for t in open_tasks),
@@ -141,82 +169,97 @@ def case_public(
     )
 
 
-def _scope_clause(units: list[str]):  # type: ignore[no-untyped-def]
-    """SQL for unit_in_scope: the unit itself or any unit below it."""
-    unit = func.lower(col(Case.unit))
-    clauses = []
-    for scope in units:
-        s = scope.lower().rstrip("/")
-        clauses += [unit == s, unit.startswith(s + "/")]
-    return or_(*clauses) if clauses else col(Case.case_id).is_(None)
-
-
 def _tasks_by_case(session: Session, case_ids: list[str]) -> dict[str, list[Task]]:
     """All tasks of the given cases in one query (no query per case)."""
     grouped: dict[str, list[Task]] = {case_id: [] for case_id in case_ids}
     if case_ids:
-        for task in session.exec(select(Task).where(col(Task.case_id).in_(case_ids))).all():
+        query = select(Task).where(Task.case_id.in_(case_ids))  # type: ignore[attr-defined]
+        for task in session.exec(query).all():
             grouped[task.case_id].append(task)
     return grouped
 
 
-def _is_overdue(tasks: Sequence[Task], now: datetime) -> bool:
-    return any(
-        t.status == "open" and (due := as_utc(t.due_at)) is not None and due < now for t in tasks
+def list_cases(
+    session: Session,
+    user: Actor,
+    flt: CaseFilter,
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    cursor: str | None = None,
+    count: bool = True,
+) -> CasePage:
+    """Cases the user may read, newest first. Scope, need-to-know, filters, order and the page
+    are one SQL query; the full view is built only for the page. ``cursor`` (from the previous
+    page's ``next_cursor``) pages by keyset and stays fast at any depth; ``page`` by offset."""
+    now = now_utc()
+    after = decode_cursor(cursor, "case") if cursor else None
+    offset = 0 if after else (page - 1) * page_size
+    cases = case_rows(session, user, flt, now=now, after=after, offset=offset, limit=page_size + 1)
+    more, cases = len(cases) > page_size, cases[:page_size]
+    case_ids = [case.case_id for case in cases]
+    tasks, parts = _tasks_by_case(session, case_ids), _parts(session, case_ids)
+    items = []
+    for case in cases:
+        role = viewing_role(user, case, tasks[case.case_id])
+        if role is not None:  # the query already applied need-to-know; this picks the view
+            items.append(
+                case_public(
+                    session,
+                    case,
+                    tasks[case.case_id],
+                    role,
+                    now,
+                    user=user,
+                    parts=parts[case.case_id],
+                )
+            )
+    if items:  # one statement for the page: constructing ORM rows costs more than the read
+        session.execute(
+            insert(AccessLog),
+            [
+                {"case_id": i.case_id, "sub": user.sub, "role": i.visible_as.value,
+                 "action": "list", "at": now}
+                for i in items
+            ],
+        )  # fmt: skip
+        session.commit()
+    last = cases[-1] if more else None
+    return CasePage(
+        items=items,
+        total=count_cases(session, user, flt, now=now) if count else None,
+        page=page,
+        page_size=page_size,
+        next_cursor=encode_cursor("case", as_utc(last.registered_at), last.case_id)
+        if last
+        else None,
     )
 
 
-def list_cases(
-    session: Session, user: Actor, flt: CaseFilter, *, page: int, page_size: int
-) -> CasePage:
-    """Cases the user may read, newest first: scope in SQL, need-to-know per case, and the full
-    view built only for the page asked for."""
-    query = select(Case).where(_scope_clause(user.units), col(Case.imported).is_(False))
-    if flt.unit:
-        query = query.where(_scope_clause([flt.unit]))
-    if flt.phase:
-        query = query.where(Case.phase == flt.phase)
-    if flt.category:
-        query = query.where(Case.category == flt.category)
-    cases = session.exec(query.order_by(col(Case.registered_at).desc())).all()
-    tasks = _tasks_by_case(session, [case.case_id for case in cases])
+def inbox_page(
+    session: Session,
+    user: Actor,
+    flt: TaskFilter | None = None,
+    *,
+    cursor: str | None = None,
+    page_size: int = 50,
+) -> TaskPage:
+    """Open tasks for the user's roles within their units, assigned to them or to nobody yet,
+    earliest deadline first; one SQL query per page, keyset-paginated by (due_at, task_id)."""
     now = now_utc()
-    readable: list[tuple[Case, Role]] = []
-    for case in cases:
-        role = viewing_role(user, case, tasks[case.case_id])
-        if role is None:
-            continue
-        if flt.overdue is not None and _is_overdue(tasks[case.case_id], now) != flt.overdue:
-            continue
-        readable.append((case, role))
-    start = (page - 1) * page_size
-    items = [
-        case_public(session, case, tasks[case.case_id], role, now, user=user)
-        for case, role in readable[start : start + page_size]
-    ]
-    for item in items:
-        session.add(
-            AccessLog(
-                case_id=item.case_id,
-                sub=user.sub,
-                role=item.visible_as.value,
-                action="list",
-                at=now,
-            )
-        )
-    session.commit()
-    return CasePage(items=items, total=len(readable), page=page, page_size=page_size)
+    after = decode_cursor(cursor, "task") if cursor else None
+    rows = inbox_rows(session, user, flt or TaskFilter(), now=now, after=after, limit=page_size + 1)
+    more, rows = len(rows) > page_size, rows[:page_size]
+    last = rows[-1] if more else None
+    return TaskPage(
+        items=[task_public(t, Role(t.role), now) for t in rows],
+        page_size=page_size,
+        next_cursor=encode_cursor("task", as_utc(last.due_at), last.task_id) if last else None,
+    )
 
 
-def inbox(session: Session, user: Actor) -> list[TaskPublic]:
-    """Open tasks for the user's roles within their units, assigned to them or to nobody yet."""
-    rows = session.exec(
-        select(Task).where(Task.status == "open", col(Task.role).in_([r.value for r in user.roles]))
-    ).all()
+def inbox(session: Session, user: Actor, flt: TaskFilter | None = None) -> list[TaskPublic]:
+    """The whole inbox, unpaginated (kept for callers of the first version; prefer inbox_page)."""
     now = now_utc()
-    mine = [
-        t
-        for t in rows
-        if unit_in_scope(t.unit, user.units) and (not t.assignees or user.sub in t.assignees)
-    ]
-    return sorted((task_public(t, Role(t.role), now) for t in mine), key=lambda t: t.due_at or now)
+    rows = inbox_rows(session, user, flt or TaskFilter(), now=now, after=None, limit=None)
+    return [task_public(t, Role(t.role), now) for t in rows]

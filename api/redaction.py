@@ -84,8 +84,11 @@ PRECEDENCE = (
 )
 
 
+ALL_ROLES = frozenset(Role)
+
+
 def may_see(role: Role, field: str) -> bool:
-    return role in NEED_TO_KNOW.get(field, frozenset(Role))
+    return role in NEED_TO_KNOW.get(field, ALL_ROLES)
 
 
 def is_case_adviser(user: Actor, tasks: Sequence[Task]) -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from domain.bounds import check_bounded
 from domain.case import Melding
 from domain.phases import Phase, TaskType
 from domain.roles import Role
@@ -43,6 +44,11 @@ class CaseCreated(BaseModel):
     )
     case_id: str
     created: bool = Field(description="False when the Idempotency-Key was seen before")
+    readable: bool = Field(
+        default=True,
+        description="False (with status 202) when the case started but the store does not "
+        "show it yet; GET the Location shortly",
+    )
 
 
 class TaskPublic(BaseModel):
@@ -150,9 +156,23 @@ class CasePublic(BaseModel):
 
 class CasePage(BaseModel):
     items: list[CasePublic]
-    total: int
-    page: int
+    total: int | None = Field(
+        default=None, description="How many cases match; counted only with count=true"
+    )
+    page: int = 1
     page_size: int
+    next_cursor: str | None = Field(
+        default=None, description="Pass as ?cursor= for the next page; null on the last page"
+    )
+
+
+class TaskPage(BaseModel):
+    """One page of the inbox; the HTTP endpoint sends ``items`` as its body and the cursor in
+    the ``Link`` and ``X-Next-Cursor`` headers."""
+
+    items: list[TaskPublic]
+    page_size: int
+    next_cursor: str | None = None
 
 
 class ExtendIn(BaseModel):
@@ -167,6 +187,8 @@ class ExtendIn(BaseModel):
     new_due_at: AwareDatetime
     reason: str = Field(min_length=1, max_length=2000)
 
+    _bounded = field_validator("*")(check_bounded)
+
 
 class ReassignIn(BaseModel):
     model_config = ConfigDict(
@@ -177,6 +199,8 @@ class ReassignIn(BaseModel):
     )
     assignee: str = Field(min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=2000)
+
+    _bounded = field_validator("*")(check_bounded)
 
 
 class TimelineEventPublic(BaseModel):
@@ -204,6 +228,8 @@ class WithdrawIn(BaseModel):
     )
     reason: str = Field(min_length=1, max_length=2000)
 
+    _bounded = field_validator("*")(check_bounded)
+
 
 class SchorsingIn(BaseModel):
     model_config = ConfigDict(
@@ -214,3 +240,5 @@ class SchorsingIn(BaseModel):
     )
     betrokkene: str = Field(min_length=1, max_length=40, description="Pseudonymous reference")
     reason: str = Field(min_length=1, max_length=2000)
+
+    _bounded = field_validator("*")(check_bounded)

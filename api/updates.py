@@ -1,4 +1,12 @@
-"""Writes: every change to a case is a workflow Update; its rejection becomes a problem."""
+"""Writes: every change to a case is a workflow Update; its rejection becomes a problem.
+
+Store look-ups run in the threadpool with a short-lived session that is closed before the
+Update is sent: no database connection is held while Temporal works (the projection activity
+needs one), and no blocking database call runs on the event loop.
+
+The service functions take the store as an ``Engine`` (a ``Session`` still works: its engine is
+used) and keyword-only plain arguments, so the web app can call them as the routers do.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,9 @@ from typing import Any
 
 import structlog
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -30,7 +40,7 @@ from domain.rules.afdoening import check_measure_names_a_betrokkene
 from domain.rules.complete import completing_roles
 from domain.rules.duties import check_assignee_holds_role
 from store.directory import get_person
-from store.models import Task
+from store.models import Person, Task
 from workflows.case import CaseWorkflow
 
 REJECTION_STATUS = {
@@ -72,6 +82,42 @@ async def run_update(client: Client, case_id: str, update: Any, request: BaseMod
     return result
 
 
+Store = Session | Engine
+
+
+def engine_of(store: Store) -> Engine:
+    if isinstance(store, Engine):
+        return store
+    bind = store.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+def _task_lookup(engine: Engine, user: Actor, task_id: str) -> tuple[Task, Role]:
+    with Session(engine, expire_on_commit=False) as session:
+        return task_for(session, user, task_id)
+
+
+def _case_lookup(engine: Engine, user: Actor, case_id: str) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        visible_case(session, user, case_id)
+
+
+async def open_task(store: Store, user: Actor, task_id: str) -> tuple[Task, Role]:
+    """``task_for`` off the event loop, its connection returned before the caller awaits."""
+    task, role = await run_in_threadpool(_task_lookup, engine_of(store), user, task_id)
+    structlog.contextvars.bind_contextvars(case_id=task.case_id)
+    return task, role
+
+
+def _person_lookup(engine: Engine, sub: str) -> Person | None:
+    with Session(engine, expire_on_commit=False) as session:
+        return get_person(session, sub)
+
+
+async def readable_case(store: Store, user: Actor, case_id: str) -> None:
+    await run_in_threadpool(_case_lookup, engine_of(store), user, case_id)
+
+
 def task_for(session: Session, user: Actor, task_id: str) -> tuple[Task, Role]:
     """The task if its case is visible to the user (else 404), with the role the user acts in."""
     task = session.get(Task, task_id)
@@ -80,6 +126,16 @@ def task_for(session: Session, user: Actor, task_id: str) -> tuple[Task, Role]:
     visible_case(session, user, task.case_id)
     structlog.contextvars.bind_contextvars(case_id=task.case_id)
     return task, Role(task.role)
+
+
+def domain_request(model: type[BaseModel], **fields: Any) -> Any:
+    """The Update's request, or a 422 naming the fields the domain refuses."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        errors = [{**e, "field": f"body.{e['field']}"} for e in field_errors(list(exc.errors()))]
+        detail = "; ".join(e["message"] for e in errors)
+        raise Problem(422, f"the request does not validate: {detail}", errors=errors) from None
 
 
 def acting_as(user: Actor, allowed: list[Role], action: str) -> Actor:
@@ -111,13 +167,21 @@ def validate_payload(task_type: TaskType, payload: dict[str, Any]) -> dict[str, 
 
 
 async def complete(
-    session: Session, client: Client, *, user: Actor, task_id: str, payload: dict[str, Any]
+    store: Store, client: Client, *, user: Actor, task_id: str, payload: dict[str, Any]
 ) -> UpdateResult:
-    task, role = task_for(session, user, task_id)
+    task, role = await open_task(store, user, task_id)
     roles = completing_roles(TaskType(task.task_type), role)
     actor = acting_as(user, roles, f"task '{task.label}'")
     if task.status != "open":
         raise Problem(409, f"task {task_id} ({task.label}) is no longer open: it is {task.status}")
+    payload = dict(payload)
+    declared = payload.pop("task_type", None)
+    if declared is not None and declared != task.task_type:
+        raise Problem(
+            422,
+            f"task {task_id} is a {task.task_type} task, not {declared}",
+            errors=[{"field": "body.task_type", "message": f"this task is {task.task_type}"}],
+        )
     normalised = validate_payload(TaskType(task.task_type), payload)
     if task.task_type == TaskType.besluit_afdoening:
         try:  # the workflow's rule, early, from the task row
@@ -125,12 +189,12 @@ async def complete(
             check_measure_names_a_betrokkene(task.betrokkene, besluit)
         except CaseRuleViolation as exc:
             raise Problem(422, exc.message) from None
-    request = CompleteTask(actor=actor, task_id=task_id, payload=normalised)
+    request = domain_request(CompleteTask, actor=actor, task_id=task_id, payload=normalised)
     return await run_update(client, task.case_id, CaseWorkflow.complete_task, request)
 
 
 async def extend(
-    session: Session,
+    store: Store,
     client: Client,
     *,
     user: Actor,
@@ -138,16 +202,16 @@ async def extend(
     extend_roles: list[Role],
     body: Any,
 ) -> UpdateResult:
-    task, _ = task_for(session, user, task_id)
+    task, _ = await open_task(store, user, task_id)
     actor = acting_as(user, extend_roles, "extending a deadline")
-    request = ExtendTask(
-        actor=actor, task_id=task_id, new_due_at=body.new_due_at, reason=body.reason
+    request = domain_request(
+        ExtendTask, actor=actor, task_id=task_id, new_due_at=body.new_due_at, reason=body.reason
     )
     return await run_update(client, task.case_id, CaseWorkflow.extend_task, request)
 
 
 async def reassign(
-    session: Session,
+    store: Store,
     client: Client,
     *,
     user: Actor,
@@ -155,9 +219,9 @@ async def reassign(
     reassign_roles: list[Role],
     body: Any,
 ) -> UpdateResult:
-    task, role = task_for(session, user, task_id)
+    task, role = await open_task(store, user, task_id)
     actor = acting_as(user, reassign_roles, "reassigning a task")
-    person = get_person(session, body.assignee)
+    person = await run_in_threadpool(_person_lookup, engine_of(store), body.assignee)
     if person is None or not person.active:
         raise Problem(422, f"{body.assignee} is not an active person in the directory")
     known = {r.value for r in Role}
@@ -166,7 +230,8 @@ async def reassign(
         check_assignee_holds_role(role, task.unit, person.sub, roles, person.units)
     except CaseRuleViolation as exc:
         raise Problem(422, exc.message) from None
-    request = ReassignTask(
+    request = domain_request(
+        ReassignTask,
         actor=actor,
         task_id=task_id,
         assignee=body.assignee,
@@ -178,18 +243,18 @@ async def reassign(
 
 
 async def withdraw(
-    session: Session, client: Client, *, user: Actor, case_id: str, roles: list[Role], reason: str
+    store: Store, client: Client, *, user: Actor, case_id: str, roles: list[Role], reason: str
 ) -> UpdateResult:
-    visible_case(session, user, case_id)
+    await readable_case(store, user, case_id)
     actor = acting_as(user, roles, "withdrawing a melding")
-    request = WithdrawMelding(actor=actor, reason=reason)
+    request = domain_request(WithdrawMelding, actor=actor, reason=reason)
     return await run_update(client, case_id, CaseWorkflow.withdraw_melding, request)
 
 
 async def schorsing(
-    session: Session, client: Client, *, user: Actor, case_id: str, betrokkene: str, reason: str
+    store: Store, client: Client, *, user: Actor, case_id: str, betrokkene: str, reason: str
 ) -> UpdateResult:
-    visible_case(session, user, case_id)
+    await readable_case(store, user, case_id)
     actor = acting_as(user, [Role.commandant], "recording a schorsing")
-    request = RecordSchorsing(actor=actor, betrokkene=betrokkene, reason=reason)
+    request = domain_request(RecordSchorsing, actor=actor, betrokkene=betrokkene, reason=reason)
     return await run_update(client, case_id, CaseWorkflow.record_schorsing, request)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from domain.bounds import check_bounded
 from domain.categories import Category, Channel, MelderType
 from domain.phases import Phase, TaskType
 from domain.policy import DeadlinePolicy
@@ -50,6 +51,8 @@ class Melding(BaseModel):
     melder_contact: str | None = Field(default=None, max_length=500)
     description: str = Field(min_length=1, max_length=20_000)
     betrokkenen: list[str] = Field(default_factory=list, max_length=50)
+
+    _bounded = field_validator("*")(check_bounded)
 
     @field_validator("unit")
     @classmethod
@@ -175,12 +178,16 @@ class CompleteTask(BaseModel):
     task_id: str
     payload: dict[str, Any]
 
+    _bounded = field_validator("task_id", "payload")(check_bounded)
+
 
 class ExtendTask(BaseModel):
     actor: Actor
     task_id: str
     new_due_at: datetime
     reason: str = Field(min_length=1)
+
+    _bounded = field_validator("task_id", "new_due_at", "reason")(check_bounded)
 
 
 class ReassignTask(BaseModel):
@@ -192,16 +199,22 @@ class ReassignTask(BaseModel):
     assignee_roles: list[Role] | None = None
     assignee_units: list[str] | None = None
 
+    _bounded = field_validator("task_id", "assignee", "reason")(check_bounded)
+
 
 class WithdrawMelding(BaseModel):
     actor: Actor
     reason: str = Field(min_length=1)
+
+    _bounded = field_validator("reason")(check_bounded)
 
 
 class RecordSchorsing(BaseModel):
     actor: Actor
     betrokkene: str
     reason: str = Field(min_length=1)
+
+    _bounded = field_validator("betrokkene", "reason")(check_bounded)
 
 
 class LinkParty(BaseModel):

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from domain.bounds import check_bounded
 from domain.measures import validate_measures
 from domain.phases import TaskType
 
@@ -14,7 +15,12 @@ Text = Field(min_length=1, max_length=20_000)
 
 
 class Payload(BaseModel):
+    """Every text at most 20,000 characters without control characters, every list at most 100
+    entries, every date between 2000 and 2100 (domain.bounds)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    _bounded = field_validator("*")(check_bounded)
 
 
 class Ontvangstbevestiging(Payload):

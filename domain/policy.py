@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from domain.bounds import ABSOLUTE_EXTENSION
 from domain.calendar import add_term
 from domain.measures import DEFAULT_SEVERITY, FORMAL_MEASURES
 from domain.phases import TaskType
@@ -152,10 +153,11 @@ class DeadlinePolicy(BaseModel):
         return self.escalation.get(role, [])
 
     def max_extension(self, task_type: TaskType, due: datetime) -> datetime | None:
-        """Latest due date an extension may set, or None when the policy sets no ceiling."""
+        """Latest due date an extension may set: the clock's own ceiling, or else the absolute
+        one (domain.bounds.ABSOLUTE_EXTENSION), so that no deadline moves without bound."""
         clock = self.clocks[task_type]
         if clock.extension_term is None or clock.extension_unit is None:
-            return None
+            return due + ABSOLUTE_EXTENSION
         return self.term_end(due, clock.extension_term, clock.extension_unit)
 
     def for_variant(self, variant: str) -> DeadlinePolicy:

@@ -26,11 +26,15 @@ def reserve_case_number(
     idempotency_key: str | None = None,
     fingerprint: str | None = None,
 ) -> tuple[str, bool]:
-    """Return (case_id, created). A known idempotency key returns its earlier case number."""
+    """Return (case_id, created). A key this requester used before returns its earlier case
+    number; keys are scoped per requester, so two people's keys never collide."""
     with session_scope(engine) as session:
         if idempotency_key:
             known = session.exec(
-                select(CaseRegistration).where(CaseRegistration.idempotency_key == idempotency_key)
+                select(CaseRegistration).where(
+                    CaseRegistration.idempotency_key == idempotency_key,
+                    CaseRegistration.requested_by == requested_by,
+                )
             ).first()
             if known is not None:
                 return known.case_id, False

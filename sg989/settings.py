@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     oidc_role_map: dict[
         str, str
     ] = {}  # identity-provider value -> sg989 role, e.g. {"G-CDT": "commandant"}
+    # The known units (issue 8): empty means the list shipped beside the policy.
+    units_file: Path | None = None
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -31,6 +31,8 @@ class CaseBase(SQLModel):
 
 
 class Case(CaseBase, table=True):
+    # The case list: newest first within the not-imported cases (api/queries.py).
+    __table_args__ = (Index("ix_case_list", "imported", "registered_at", "case_id"),)
     case_id: str = Field(primary_key=True)
     category_toelichting: str | None = None
     # need-to-know: the case's COID adviser only; encrypted at rest (store/sealed.py)
@@ -75,6 +77,8 @@ class MeasureDecision(SQLModel, table=True):
 
 
 class Task(SQLModel, table=True):
+    # The inbox: open tasks by deadline, keyset-paginated on (due_at, task_id) (api/queries.py).
+    __table_args__ = (Index("ix_task_inbox", "status", "due_at", "task_id"),)
     task_id: str = Field(primary_key=True)
     case_id: str = Field(foreign_key="case.case_id", index=True)
     task_type: str = Field(index=True)
@@ -153,9 +157,14 @@ class AccessLog(SQLModel, table=True):
 class CaseRegistration(SQLModel, table=True):
     """Reserves a case number; the Idempotency-Key makes a repeated request return the same case."""
 
+    __table_args__ = (
+        UniqueConstraint(
+            "requested_by", "idempotency_key", name="uq_caseregistration_requested_by"
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(unique=True)
-    idempotency_key: str | None = Field(default=None, unique=True)
+    idempotency_key: str | None = None  # scoped per requester: unique with requested_by
     request_fingerprint: str | None = None
     requested_by: str
     created_at: datetime | None = _utc_column()

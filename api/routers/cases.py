@@ -18,6 +18,7 @@ from domain.phases import Phase
 router = APIRouter(prefix="/cases", tags=["cases"])
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid bearer token"},
+    400: {"description": "A malformed header (an empty or over-long Idempotency-Key)"},
     403: {"description": "The caller lacks the role or the unit"},
     404: {"description": "No such case within the caller's scope"},
 }
@@ -28,6 +29,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": CaseCreated, "description": "Idempotency-Key seen before"},
+        202: {"model": CaseCreated, "description": "Started; the store does not show it yet"},
         **PROBLEMS,
     },
 )
@@ -42,7 +44,8 @@ async def register(
     idempotency_key: Annotated[
         str | None,
         Header(
-            max_length=200, description="Repeat a request safely: the same key gives the same case"
+            description="Repeat a request safely: the same key (1-200 visible ASCII characters) "
+            "from the same person gives the same case"
         ),
     ] = None,
 ) -> CaseCreated:
@@ -55,8 +58,12 @@ async def register(
         idempotency_key=idempotency_key,
         policy=request.app.state.policy,
         task_queue=settings.task_queue,
+        organisation=request.app.state.organisation,
     )
-    if not created.created:
+    if not created.readable:
+        response.status_code = status.HTTP_202_ACCEPTED
+        response.headers["Retry-After"] = "2"
+    elif not created.created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/cases/{created.case_id}"
     return created
@@ -67,13 +74,22 @@ def search(
     session: SessionDep,
     user: CurrentUser,
     phase: Phase | None = None,
-    unit: Annotated[str | None, Query(description="A unit and everything below it")] = None,
+    unit: Annotated[
+        str | None, Query(max_length=100, description="A unit and everything below it")
+    ] = None,
     category: Category | None = None,
     overdue: Annotated[
         bool | None, Query(description="Only cases with (or without) an overdue task")
     ] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=500, description="next_cursor of the previous page (fast at any depth)"),
+    ] = None,
+    page: Annotated[
+        int, Query(ge=1, le=10_000, description="Page by number instead of cursor")
+    ] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    count: Annotated[bool, Query(description="Also count every matching case (slower)")] = False,
 ) -> CasePage:
     """The cases in the caller's scope, newest first, each shown as the caller's role may see it."""
     flt = CaseFilter(
@@ -82,7 +98,9 @@ def search(
         category=category.value if category else None,
         overdue=overdue,
     )
-    return list_cases(session, user, flt, page=page, page_size=page_size)
+    return list_cases(
+        session, user, flt, page=page, page_size=page_size, cursor=cursor, count=count
+    )
 
 
 @router.get("/{case_id}", responses=PROBLEMS)
@@ -101,14 +119,14 @@ async def withdraw(
     case_id: str,
     body: WithdrawIn,
     request: Request,
-    session: SessionDep,
+    engine: EngineDep,
     client: TemporalDep,
     user: CurrentUser,
 ) -> UpdateResult:
     """The melding is withdrawn: the case closes with the reason, its open tasks are cancelled."""
     roles = request.app.state.policy.withdraw_roles
     return await updates.withdraw(
-        session, client, user=user, case_id=case_id, roles=roles, reason=body.reason
+        engine, client, user=user, case_id=case_id, roles=roles, reason=body.reason
     )
 
 
@@ -116,9 +134,9 @@ async def withdraw(
     "/{case_id}/schorsingen", responses={**PROBLEMS, 409: {"description": "Already recorded"}}
 )
 async def record_schorsing(
-    case_id: str, body: SchorsingIn, session: SessionDep, client: TemporalDep, user: CurrentUser
+    case_id: str, body: SchorsingIn, engine: EngineDep, client: TemporalDep, user: CurrentUser
 ) -> UpdateResult:
     """The commandant records a schorsing of a betrokkene; its review clock starts (3 months)."""
     return await updates.schorsing(
-        session, client, user=user, case_id=case_id, betrokkene=body.betrokkene, reason=body.reason
+        engine, client, user=user, case_id=case_id, betrokkene=body.betrokkene, reason=body.reason
     )

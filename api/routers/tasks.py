@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request, Response
 
 from api import updates
-from api.deps import CurrentUser, SessionDep, TemporalDep
+from api.deps import CurrentUser, EngineDep, SessionDep, TemporalDep
 from api.examples import openapi_examples
-from api.reads import inbox
+from api.reads import TaskFilter, inbox_page
 from api.schemas import ExtendIn, ReassignIn, TaskPublic
 from domain.case import UpdateResult
+from domain.phases import Phase, TaskType
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
+UNIT_FILTER = "A unit and everything below it"
+CURSOR = "From the previous page's X-Next-Cursor header; leave out for the first page"
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid bearer token"},
     403: {"description": "The caller lacks the role, the unit or the assignment"},
@@ -24,16 +27,55 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("")
-def my_tasks(session: SessionDep, user: CurrentUser) -> list[TaskPublic]:
-    """Open tasks for the caller's roles and units, earliest deadline first."""
-    return inbox(session, user)
+@router.get(
+    "",
+    responses={
+        200: {
+            "description": "One page of the inbox. The next page's address is in the `Link` "
+            'header (rel="next") and its cursor in `X-Next-Cursor`; neither is sent on the '
+            "last page."
+        },
+        401: PROBLEMS[401],
+        422: {"description": "An unknown query parameter, a bad filter value or cursor"},
+    },
+)
+def my_tasks(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    user: CurrentUser,
+    phase: Phase | None = None,
+    unit: Annotated[str | None, Query(max_length=100, description=UNIT_FILTER)] = None,
+    task_type: TaskType | None = None,
+    case: Annotated[str | None, Query(max_length=40, description="One case number")] = None,
+    due_within_days: Annotated[
+        int | None, Query(ge=0, le=3650, description="Due within this many days from now")
+    ] = None,
+    overdue: Annotated[bool | None, Query(description="Only overdue (or not overdue)")] = None,
+    cursor: Annotated[str | None, Query(max_length=500, description=CURSOR)] = None,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[TaskPublic]:
+    """Open tasks for the caller's roles and units, earliest deadline first, a page at a time."""
+    flt = TaskFilter(
+        phase=phase.value if phase else None,
+        unit=unit,
+        task_type=task_type.value if task_type else None,
+        case_id=case,
+        due_within_days=due_within_days,
+        overdue=overdue,
+    )
+    page = inbox_page(session, user, flt, cursor=cursor, page_size=page_size)
+    if page.next_cursor:
+        following = request.url.include_query_params(cursor=page.next_cursor)
+        response.headers["Link"] = f'<{following.path}?{following.query}>; rel="next"'
+        response.headers["X-Next-Cursor"] = page.next_cursor
+    return page.items
 
 
 @router.post("/{task_id}/complete", responses=PROBLEMS)
 async def complete(
     task_id: str,
-    session: SessionDep,
+    engine: EngineDep,
     client: TemporalDep,
     user: CurrentUser,
     payload: Annotated[dict[str, Any], Body(openapi_examples=openapi_examples())],
@@ -42,7 +84,7 @@ async def complete(
 
     Answers once the store shows the result, including the tasks the case opened next.
     """
-    return await updates.complete(session, client, user=user, task_id=task_id, payload=payload)
+    return await updates.complete(engine, client, user=user, task_id=task_id, payload=payload)
 
 
 @router.post("/{task_id}/extend", responses=PROBLEMS)
@@ -50,14 +92,14 @@ async def extend(
     task_id: str,
     body: ExtendIn,
     request: Request,
-    session: SessionDep,
+    engine: EngineDep,
     client: TemporalDep,
     user: CurrentUser,
 ) -> UpdateResult:
     """Move a deadline to a later date, with the reason (where the policy allows it)."""
     roles = request.app.state.policy.extend_roles
     return await updates.extend(
-        session, client, user=user, task_id=task_id, extend_roles=roles, body=body
+        engine, client, user=user, task_id=task_id, extend_roles=roles, body=body
     )
 
 
@@ -66,12 +108,12 @@ async def reassign(
     task_id: str,
     body: ReassignIn,
     request: Request,
-    session: SessionDep,
+    engine: EngineDep,
     client: TemporalDep,
     user: CurrentUser,
 ) -> UpdateResult:
     """Hand a task to someone else (new commander, adviser or investigator), with the reason."""
     roles = request.app.state.policy.reassign_roles
     return await updates.reassign(
-        session, client, user=user, task_id=task_id, reassign_roles=roles, body=body
+        engine, client, user=user, task_id=task_id, reassign_roles=roles, body=body
     )

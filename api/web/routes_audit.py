@@ -44,7 +44,7 @@ async def audit(
         user=user,
         title="Audit",
         page=page,
-        pages=max(1, -(-page.total // PAGE_SIZE)),
+        pages=max(1, -(-(page.total or 0) // PAGE_SIZE)),
         verdicts=verdicts,
     )
 

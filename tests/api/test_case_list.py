@@ -16,17 +16,25 @@ async def test_filters_and_pages(api, headers) -> None:
     newest = await users.register()
     commandant = headers("commandant")
 
-    page = (await api.get("/cases?page_size=2", headers=commandant)).json()
+    page = (await api.get("/cases?page_size=2&count=true", headers=commandant)).json()
     assert (page["total"], len(page["items"]), page["items"][0]["case_id"]) == (3, 2, newest)
     second = (await api.get("/cases?page_size=2&page=2", headers=commandant)).json()
     assert [c["case_id"] for c in second["items"]] == [financieel]
+    by_cursor = await api.get(
+        f"/cases?page_size=2&cursor={page['next_cursor']}", headers=commandant
+    )
+    assert [c["case_id"] for c in by_cursor.json()["items"]] == [financieel]
+    assert by_cursor.json()["next_cursor"] is None
 
-    only = (await api.get("/cases?category=financieel", headers=commandant)).json()
-    assert [c["case_id"] for c in only["items"]] == [financieel]
-    assert (await api.get("/cases?phase=weging", headers=commandant)).json()["total"] == 0
-    assert (await api.get("/cases?unit=CLAS/13LTBRIG", headers=commandant)).json()["total"] == 0
-    assert (await api.get("/cases?overdue=true", headers=commandant)).json()["total"] == 0
-    assert (await api.get("/cases?overdue=false", headers=commandant)).json()["total"] == 3
+    def total(query: str) -> int:
+        return len(pages[query]["items"])
+
+    queries = ["category=financieel", "phase=weging", "unit=CLAS/13LTBRIG", "overdue=true"]
+    pages = {q: (await api.get(f"/cases?{q}", headers=commandant)).json() for q in queries}
+    pages["overdue=false"] = (await api.get("/cases?overdue=false", headers=commandant)).json()
+    assert [c["case_id"] for c in pages["category=financieel"]["items"]] == [financieel]
+    assert (total("phase=weging"), total("unit=CLAS/13LTBRIG"), total("overdue=true")) == (0, 0, 0)
+    assert total("overdue=false") == 3
     bad = await api.get("/cases?phase=nergens", headers=commandant)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.phase"
 
@@ -60,3 +68,42 @@ async def test_overdue_and_escalated_tasks_are_flagged_and_sorted_first(
     assert not any(t["overdue"] for t in inbox[1:])
     overdue = (await api.get("/cases?overdue=true", headers=headers("commandant"))).json()
     assert [c["case_id"] for c in overdue["items"]] == [case_id]
+
+
+async def test_unknown_query_parameters_and_foreign_cursors_are_refused(api, headers) -> None:
+    commandant = headers("commandant")
+    for url in ("/cases?status=gesloten", "/tasks?status=gesloten", "/health?verbose=1"):
+        response = await api.get(url, headers=commandant)
+        assert response.status_code == 422, url
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "status" in response.json()["detail"] or "verbose" in response.json()["detail"]
+    for url in ("/cases?cursor=bm9wZQ", "/tasks?cursor=%%%"):
+        response = await api.get(url, headers=commandant)
+        assert response.status_code == 422
+        assert "cursor" in response.json()["detail"]
+
+
+async def test_the_inbox_pages_by_cursor_and_filters_in_sql(api, headers, engine) -> None:
+    users = Users(api, headers)
+    first, second = await users.register(), await users.register()
+    coid = headers("coid_adviseur")
+    everything = (await api.get("/tasks", headers=coid)).json()
+    assert {t["case_id"] for t in everything} == {first, second}
+
+    seen, url = [], "/tasks?page_size=1"
+    while url:
+        response = await api.get(url, headers=coid)
+        seen += response.json()
+        link = response.headers.get("link")
+        url = link[1 : link.index(">")] if link else ""
+    assert [t["task_id"] for t in seen] == [t["task_id"] for t in everything]
+
+    only = (await api.get(f"/tasks?case={first}&task_type=intake_contact", headers=coid)).json()
+    assert [(t["case_id"], t["task_type"]) for t in only] == [(first, "intake_contact")]
+    assert (await api.get("/tasks?overdue=true", headers=coid)).json() == []
+    soon = (await api.get("/tasks?due_within_days=6", headers=coid)).json()
+    limit = datetime.now(UTC) + timedelta(days=6)
+    expected = [t["task_id"] for t in everything if datetime.fromisoformat(t["due_at"]) <= limit]
+    assert [t["task_id"] for t in soon] == expected and 0 < len(expected) < len(everything)
+    assert (await api.get("/tasks?phase=weging", headers=coid)).json() == []
+    assert (await api.get("/tasks?unit=CLAS/13LTBRIG", headers=coid)).json() == []

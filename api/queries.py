@@ -1,0 +1,212 @@
+"""The SQL behind the case list and the inbox: scope, need-to-know, filters, order and keyset
+pagination in one query each, served by the indexes of migration 0004.
+
+Need-to-know in SQL mirrors ``api.redaction.viewing_role``: commandant, COID adviser, jurist,
+auditor and beheerder read every case in their units; an onderzoeker only cases with a task
+assigned to them; HAC and nazorg only cases with a task of their role that is theirs or nobody's.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, and_, cast, exists, false, func, not_, or_, text, true
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, select
+
+from api.problems import Problem
+from domain.case import Actor
+from domain.roles import Role
+from store.models import Case, Task
+
+ALL_CASES_IN_SCOPE = frozenset(
+    {Role.commandant, Role.coid_adviseur, Role.jurist, Role.auditor, Role.beheerder}
+)
+C: Any = Case  # sqlmodel fields are columns at class level; typed loosely for the expressions
+T: Any = Task
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    phase: str | None = None
+    unit: str | None = None
+    category: str | None = None
+    overdue: bool | None = None
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    phase: str | None = None
+    unit: str | None = None
+    task_type: str | None = None
+    case_id: str | None = None
+    due_within_days: int | None = None
+    overdue: bool | None = None
+
+
+def encode_cursor(kind: str, moment: datetime | None, key: str) -> str:
+    raw = json.dumps([kind, moment.isoformat() if moment else None, key])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kind: str) -> tuple[datetime | None, str]:
+    """(moment, key) of a cursor this API handed out; 422 for anything else."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        found_kind, moment, key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if found_kind != kind or not isinstance(key, str):
+            raise ValueError(kind)
+        return (datetime.fromisoformat(moment) if moment else None), key
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise Problem(
+            422,
+            "the cursor is not one this endpoint handed out; start again without it",
+            errors=[{"field": "query.cursor", "message": "unknown cursor"}],
+        ) from None
+
+
+def _like_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def in_scope(unit_column: Any, units: list[str]) -> ColumnElement[bool]:
+    """SQL for ``unit_in_scope``: the unit itself or any unit below it, case-insensitive."""
+    unit = func.lower(unit_column)
+    clauses: list[ColumnElement[bool]] = []
+    for scope in units:
+        s = scope.lower().rstrip("/")
+        clauses += [unit == s, unit.like(_like_literal(s) + "/%", escape="\\")]
+    return or_(*clauses) if clauses else false()
+
+
+def unassigned_or_mine(sub: str) -> ColumnElement[bool]:
+    """The task has no assignees, or ``sub`` among them (JSON list, compared as its text)."""
+    as_text = cast(T.assignees, String)
+    pattern = "%" + _like_literal(json.dumps(sub)) + "%"
+    return or_(as_text == "[]", as_text.like(pattern, escape="\\"))
+
+
+def assigned_to(sub: str) -> ColumnElement[bool]:
+    pattern = "%" + _like_literal(json.dumps(sub)) + "%"
+    return cast(T.assignees, String).like(pattern, escape="\\")
+
+
+def need_to_know(user: Actor) -> ColumnElement[bool]:
+    """The cases (within scope) ``user`` may read through at least one of their roles."""
+    if ALL_CASES_IN_SCOPE & set(user.roles):
+        return true()
+    through: list[ColumnElement[bool]] = []
+    if Role.onderzoeker in user.roles:
+        through.append(
+            exists().where(
+                T.case_id == C.case_id, T.role == Role.onderzoeker.value, assigned_to(user.sub)
+            )
+        )
+    for role in (Role.hac, Role.nazorg):
+        if role in user.roles:
+            through.append(
+                exists().where(
+                    T.case_id == C.case_id, T.role == role.value, unassigned_or_mine(user.sub)
+                )
+            )
+    return or_(*through) if through else false()
+
+
+def _overdue_case(now: datetime) -> ColumnElement[bool]:
+    return exists().where(T.case_id == C.case_id, T.status == "open", T.due_at < now)
+
+
+def _case_query(user: Actor, flt: CaseFilter, now: datetime) -> Any:
+    query = select(Case).where(
+        C.imported == False,  # noqa: E712  (SQL, and the list index starts with it)
+        in_scope(C.unit, user.units),
+        need_to_know(user),
+    )
+    if flt.unit:
+        query = query.where(in_scope(C.unit, [flt.unit]))
+    if flt.phase:
+        query = query.where(C.phase == flt.phase)
+    if flt.category:
+        query = query.where(C.category == flt.category)
+    if flt.overdue is not None:
+        overdue = _overdue_case(now)
+        query = query.where(overdue if flt.overdue else not_(overdue))
+    return query
+
+
+def case_rows(
+    session: Session,
+    user: Actor,
+    flt: CaseFilter,
+    *,
+    now: datetime,
+    after: tuple[datetime | None, str] | None,
+    offset: int,
+    limit: int,
+) -> list[Case]:
+    """One page of readable cases, newest first (registered_at, then case number)."""
+    query = _case_query(user, flt, now)
+    if after is not None:
+        moment, case_id = after
+        query = query.where(
+            or_(C.registered_at < moment, and_(C.registered_at == moment, C.case_id < case_id))
+        )
+    query = query.order_by(C.registered_at.desc(), C.case_id.desc()).offset(offset).limit(limit)
+    return list(session.exec(query).all())
+
+
+def count_cases(session: Session, user: Actor, flt: CaseFilter, *, now: datetime) -> int:
+    query = _case_query(user, flt, now).with_only_columns(func.count()).order_by(None)
+    return int(session.exec(query).one())
+
+
+def _walk_the_deadline_index(session: Session) -> None:
+    """PostgreSQL cannot estimate the scope and assignee predicates (expressions without
+    statistics), guesses that almost no row matches, and then prefers sorting every task of the
+    role over walking ix_task_inbox in deadline order: 300 ms instead of 1 at 100,000 cases.
+    For this transaction only, it walks the index (bench_reads shows the difference)."""
+    session.execute(text("SET LOCAL enable_sort = off"))
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+
+
+def inbox_rows(
+    session: Session,
+    user: Actor,
+    flt: TaskFilter,
+    *,
+    now: datetime,
+    after: tuple[datetime | None, str] | None,
+    limit: int | None,
+) -> list[Task]:
+    """Open tasks of the user's roles in their units, theirs or nobody's, by deadline."""
+    if session.get_bind().dialect.name == "postgresql":
+        _walk_the_deadline_index(session)
+    query = select(Task).where(
+        T.status == "open",
+        T.role.in_([r.value for r in user.roles]),
+        in_scope(T.unit, user.units),
+        unassigned_or_mine(user.sub),
+    )
+    if flt.unit:
+        query = query.where(in_scope(T.unit, [flt.unit]))
+    if flt.phase:
+        query = query.where(T.phase == flt.phase)
+    if flt.task_type:
+        query = query.where(T.task_type == flt.task_type)
+    if flt.case_id:
+        query = query.where(T.case_id == flt.case_id)
+    if flt.due_within_days is not None:
+        query = query.where(T.due_at <= now + timedelta(days=flt.due_within_days))
+    if flt.overdue is not None:
+        query = query.where(T.due_at < now if flt.overdue else T.due_at >= now)
+    if after is not None:
+        moment, task_id = after
+        query = query.where(or_(T.due_at > moment, and_(T.due_at == moment, T.task_id > task_id)))
+    query = query.order_by(T.due_at, T.task_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query).all())
