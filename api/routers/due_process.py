@@ -8,12 +8,16 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api import updates
-from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
+from api.deps import CurrentUser, EngineDep, SettingsDep, TemporalDep
 from api.problems import Problem
 from api.reads import visible_case
 from domain.case import (
+    Actor,
     AddPerson,
     LinkMelding,
     LinkParty,
@@ -64,61 +68,75 @@ class ReopenIn(Reason):
     phase: Phase = Phase.keuze_afhandeling
 
 
+def _case_unit(engine: Engine, user: Actor, case_id: str) -> str:
+    """The unit of a case the user may read (404 otherwise), looked up off the event loop."""
+    with Session(engine) as session:
+        case, _, _ = visible_case(session, user, case_id)
+        return case.unit
+
+
 @router.post("/{case_id}/nazorg", responses=PROBLEMS)
 async def start_nazorg(
-    case_id: str, body: Reason, session: SessionDep, client: TemporalDep, user: CurrentUser
+    case_id: str, body: Reason, engine: EngineDep, client: TemporalDep, user: CurrentUser
 ) -> UpdateResult:
     """The commandant opens nazorg, any time after the weging."""
-    visible_case(session, user, case_id)
+    await updates.readable_case(engine, user, case_id)
     actor = updates.acting_as(user, [Role.commandant], "opening nazorg")
-    request = StartNazorg(actor=actor, reason=body.reason)
+    request = updates.domain_request(StartNazorg, actor=actor, reason=body.reason)
     return await updates.run_update(client, case_id, CaseWorkflow.start_nazorg, request)
 
 
 @router.post("/{case_id}/personen", responses=PROBLEMS)
 async def add_person(
-    case_id: str, body: PersonIn, session: SessionDep, client: TemporalDep, user: CurrentUser
+    case_id: str, body: PersonIn, engine: EngineDep, client: TemporalDep, user: CurrentUser
 ) -> UpdateResult:
     """A betrokkene (until the concept-rapport) or getuige joins the investigation."""
-    visible_case(session, user, case_id)
+    await updates.readable_case(engine, user, case_id)
     actor = updates.acting_as(user, [Role.commandant], f"adding a {body.as_role}")
-    request = AddPerson(actor=actor, ref=body.ref, as_role=body.as_role, reason=body.reason)
+    request = updates.domain_request(
+        AddPerson, actor=actor, ref=body.ref, as_role=body.as_role, reason=body.reason
+    )
     return await updates.run_update(client, case_id, CaseWorkflow.add_person, request)
 
 
 @router.post("/{case_id}/gerelateerd", responses=PROBLEMS)
 async def link_melding(
-    case_id: str, body: RelatedIn, session: SessionDep, client: TemporalDep, user: CurrentUser
+    case_id: str, body: RelatedIn, engine: EngineDep, client: TemporalDep, user: CurrentUser
 ) -> UpdateResult:
     """Link another case about the same events or people."""
-    visible_case(session, user, case_id)
+    await updates.readable_case(engine, user, case_id)
     roles = [Role.commandant, Role.coid_adviseur, Role.kmar_integriteitsadviseur]
     actor = updates.acting_as(user, roles, "linking a related melding")
-    request = LinkMelding(actor=actor, other_case_id=body.other_case_id, reason=body.reason)
+    request = updates.domain_request(
+        LinkMelding, actor=actor, other_case_id=body.other_case_id, reason=body.reason
+    )
     return await updates.run_update(client, case_id, CaseWorkflow.link_melding, request)
 
 
 @router.post("/{case_id}/belangenconflict", responses=PROBLEMS)
 async def link_party(
-    case_id: str, body: PartyIn, session: SessionDep, client: TemporalDep, user: CurrentUser
+    case_id: str, body: PartyIn, engine: EngineDep, client: TemporalDep, user: CurrentUser
 ) -> UpdateResult:
     """The case's own adviser records that a user is its melder or a betrokkene: from then on
     that user cannot act on it in any role. The timeline names nobody."""
-    case, _, _ = visible_case(session, user, case_id)
-    role = intake_role(case.unit)
+    role = intake_role(await run_in_threadpool(_case_unit, engine, user, case_id))
     actor = updates.acting_as(user, [role], "recording a conflict of interest")
-    request = LinkParty(actor=actor, sub=body.sub, party=body.party, reason=body.reason)
+    request = updates.domain_request(
+        LinkParty, actor=actor, sub=body.sub, party=body.party, reason=body.reason
+    )
     return await updates.run_update(client, case_id, CaseWorkflow.link_party, request)
 
 
 @router.post("/{case_id}/voornemens", responses=PROBLEMS)
 async def new_voornemen(
-    case_id: str, body: NewVoornemenIn, session: SessionDep, client: TemporalDep, user: CurrentUser
+    case_id: str, body: NewVoornemenIn, engine: EngineDep, client: TemporalDep, user: CurrentUser
 ) -> UpdateResult:
     """The commandant considers a heavier measure: a new voornemen, zienswijze and HAC first."""
-    visible_case(session, user, case_id)
+    await updates.readable_case(engine, user, case_id)
     actor = updates.acting_as(user, [Role.commandant], "asking for a new voornemen")
-    request = NewVoornemen(actor=actor, betrokkene=body.betrokkene, reason=body.reason)
+    request = updates.domain_request(
+        NewVoornemen, actor=actor, betrokkene=body.betrokkene, reason=body.reason
+    )
     return await updates.run_update(client, case_id, CaseWorkflow.new_voornemen, request)
 
 
@@ -126,15 +144,17 @@ async def new_voornemen(
 async def reopen(
     case_id: str,
     body: ReopenIn,
-    session: SessionDep,
+    engine: EngineDep,
     client: TemporalDep,
     settings: SettingsDep,
     user: CurrentUser,
 ) -> dict[str, str]:
     """The commandant reopens a closed case with reasons; its timeline carries on."""
-    visible_case(session, user, case_id)
+    await updates.readable_case(engine, user, case_id)
     actor = updates.acting_as(user, [Role.commandant], "reopening a case")
-    request = ReopenCase(actor=actor, grond=body.grond, reason=body.reason, phase=body.phase)
+    request = updates.domain_request(
+        ReopenCase, actor=actor, grond=body.grond, reason=body.reason, phase=body.phase
+    )
     try:
         await reopen_case(client, case_id=case_id, request=request, task_queue=settings.task_queue)
     except CaseRuleViolation as exc:

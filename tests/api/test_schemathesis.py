@@ -75,6 +75,8 @@ async def test_no_server_errors_for_any_role(api, headers) -> None:
                 continue
             sent += 1
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            if operation == "GET /health/ready" and response.status_code == 503:
+                continue  # the test store is built by create_all, not migrated: rightly not ready
             if response.status_code >= 500:
                 server_errors.append((who, operation, response.status_code, response.text[:300]))
             elif response.status_code >= 400:
