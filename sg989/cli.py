@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from sg989.cli_audit import verify_audit_cmd
 from sg989.cli_reports import import_cmd, publish_cmd, report_cmd
 from sg989.cli_token import token_cmd
 from sg989.logging import configure_logging
@@ -19,6 +20,7 @@ app.command("token")(token_cmd)
 app.command("import")(import_cmd)
 app.command("report")(report_cmd)
 app.command("publish")(publish_cmd)
+app.command("verify-audit")(verify_audit_cmd)
 
 
 def _fail(message: str) -> typer.Exit:

@@ -11,6 +11,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.record import StoreActivities
 from workflows.case import CaseWorkflow
+from workflows.stall_guard import StalledCaseGuard
 
 # domain is pure (no I/O, no clock): loading it once for all workflow runs is safe.
 PASSTHROUGH_MODULES = ("domain",)
@@ -28,7 +29,9 @@ def build_worker(client: Client, engine: Engine, task_queue: str) -> Worker:
         client,
         task_queue=task_queue,
         workflows=[CaseWorkflow],
-        activities=[store.record_transition],
+        # record_transition: runs started before one write per step still use it.
+        activities=[store.record_step, store.record_transition],
+        interceptors=[StalledCaseGuard()],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         workflow_runner=workflow_runner(),
     )

@@ -35,7 +35,7 @@ class Lifecycle(CaseRuntime):
 
     async def intake(self) -> Phase:
         melding = self.s.melding
-        if melding.melder_type == "anoniem" and not melding.melder_contact:
+        if melding.melder_type == "anoniem" and not melding.has_contact:
             self.emit("melder_onbereikbaar", details={"reden": "anonieme melder zonder contact"})
             return Phase.keuze_afhandeling
         bevestiging = self.open_task(TaskType.ontvangstbevestiging)

@@ -26,7 +26,12 @@ from sg989.temporal import test_server_path
 from sg989.worker import build_worker
 from store.db import make_engine
 from tests.workflows.driver import COID, COMMANDANT, NAZORG, CaseDriver, actor, melding
-from tests.workflows.test_paths import BESCHIKKING, drive_investigation, finish_afdoening
+from tests.workflows.test_paths import (
+    BESCHIKKING,
+    drive_investigation,
+    drive_to_afdoening,
+    finish_afdoening,
+)
 from workflows.case import CaseWorkflow
 
 HISTORY_DIR = Path(__file__).parent / "histories"
@@ -109,6 +114,19 @@ async def continued_as_new(env: WorkflowEnvironment) -> list[str]:
     return [case_id]
 
 
+async def steps_full_investigation(env: WorkflowEnvironment) -> list[str]:
+    """One write per step (patch one-write-per-step): the full path with an investigation."""
+    case = await CaseDriver.start(env.client, load_policy(), QUEUE)
+    await drive_to_afdoening(case, ["ontslag"])
+    await finish_afdoening(case, ["ontslag"])
+    await env.sleep(timedelta(days=43))
+    for _ in range(2):
+        await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "v"})
+    await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
+    await case.handle.result()
+    return [case.case_id]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "closed_after_nazorg": closed_after_nazorg,
     "running_in_onderzoek": running_in_onderzoek,
@@ -116,6 +134,7 @@ SCENARIOS: dict[str, Scenario] = {
     "withdrawn": withdrawn,
     "kmar_with_schorsing": kmar_with_schorsing,
     "continued_as_new": continued_as_new,
+    "steps_full_investigation": steps_full_investigation,
 }
 
 
@@ -142,6 +161,9 @@ async def main() -> None:
     engine = make_engine(f"sqlite:///{tempfile.mkdtemp()}/histories.db")
     SQLModel.metadata.create_all(engine)
     for name, scenario in SCENARIOS.items():
+        if (HISTORY_DIR / f"{name}.json").exists():
+            print(f"kept {name}.json (recorded histories are never re-recorded)")
+            continue
         env = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=str(test_server_path()),
             data_converter=pydantic_data_converter,
