@@ -20,7 +20,8 @@ from temporalio.exceptions import ApplicationError
 from domain.transition import CaseStep, Transition
 from store.db import session_scope
 from store.models import AuditEvent, ProjectionFailure
-from store.projection import apply_step, apply_transition
+from store.projection import apply_transition
+from store.steps import apply_step
 
 log = structlog.get_logger(__name__)
 

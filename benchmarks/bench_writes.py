@@ -73,13 +73,14 @@ class RowWriter:
 
 @workflow.defn(name="BenchBare", sandboxed=False)
 class BenchBare:
-    def __init__(self) -> None:
+    @workflow.init
+    def __init__(self, with_activity: bool) -> None:
+        self.with_activity = with_activity
         self.n = 0
         self.done = False
 
     @workflow.run
     async def run(self, with_activity: bool) -> int:
-        self.with_activity = with_activity
         await workflow.wait_condition(lambda: self.done)
         return self.n
 
@@ -193,7 +194,9 @@ def case_client(client: Client, script: Script, cases: int) -> Client_:
     return one
 
 
-async def throughput(env: WorkflowEnvironment, engine: Engine, rounds: int) -> None:
+async def throughput(
+    env: WorkflowEnvironment, engine: Engine, rounds: int, levels: tuple[int, ...]
+) -> None:
     client = env.client
     writer = RowWriter(engine)
     with engine.begin() as connection:
@@ -211,7 +214,7 @@ async def throughput(env: WorkflowEnvironment, engine: Engine, rounds: int) -> N
         script = await probe_script(client)
         per_case = len(script)
         print(f"sg989 drives {per_case} task completions per case (intake to nazorg)\n")
-        for level in LEVELS:
+        for level in levels:
             cases = max(1, rounds // level)
             updates = per_case * cases
             bare = await measure("bare", level, bare_client(client, updates, False))
@@ -276,7 +279,7 @@ async def all_runs(client: Client, case_id: str) -> list[WorkflowHistory]:
     return histories
 
 
-async def main(rounds: int, only: str) -> None:
+async def main(rounds: int, only: str, levels: tuple[int, ...] = LEVELS) -> None:
     engine = make_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}")
     SQLModel.metadata.create_all(engine)
     if only in ("all", "history"):
@@ -289,7 +292,7 @@ async def main(rounds: int, only: str) -> None:
             ui=False,
         )
         async with env:
-            await throughput(env, engine, rounds)
+            await throughput(env, engine, rounds, levels)
 
 
 if __name__ == "__main__":
@@ -298,5 +301,6 @@ if __name__ == "__main__":
         "--rounds", type=int, default=20, help="cases per level, spread over clients"
     )
     parser.add_argument("--only", choices=("all", "history", "throughput"), default="all")
+    parser.add_argument("--levels", type=int, nargs="+", default=list(LEVELS))
     args = parser.parse_args()
-    asyncio.run(main(args.rounds, args.only))
+    asyncio.run(main(args.rounds, args.only, tuple(args.levels)))

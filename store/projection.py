@@ -1,7 +1,7 @@
 """Writes what the workflow decided: read model, task inbox, phase visits, audit events, outbox.
 
-`apply_step` writes one Update or timer firing (only the changed rows); `apply_transition` is
-the older one-event-with-a-snapshot form, kept for runs that started before steps existed.
+`apply_transition` is the older one-event-with-a-snapshot form, kept for runs that started
+before steps existed; `store.steps.apply_step` writes one step with only the changed rows.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any, TypeVar, cast
 from sqlmodel import Session, col, select
 
 from domain.case import BetrokkeneState, CaseState, TaskState
-from domain.rows import BetrokkeneRow, CaseRow, MeasureRows, TaskRow, case_row
-from domain.transition import AuditEventIn, CaseStep, Notification, Transition
+from domain.rows import BetrokkeneRow, CaseRow, TaskRow, case_row
+from domain.transition import AuditEventIn, Notification, Transition
 from store.audit import GENESIS_HASH, normalise_details, seal_events, stored_event_hash
 from store.models import (
     AuditEvent,
@@ -68,114 +68,6 @@ def apply_transition(session: Session, transition: Transition) -> bool:
     return True
 
 
-def apply_step(session: Session, step: CaseStep) -> bool:
-    """Writes ``step`` in the caller's transaction; False if its events were already written."""
-    _check_sequence(step)
-    if _event(session, step.case_id, step.first_seq) is not None:
-        _check_all_recorded(session, step)
-        return False
-    prev_hash = _previous_hash(session, step.case_id, step.first_seq)
-    last_at = _utc(step.events[-1].event.occurred_at)
-    _write_case(session, step, last_at)
-    session.flush()  # the rows below refer to the case row
-    for betrokkene in step.rows.betrokkenen:
-        _write_betrokkene(session, step.case_id, betrokkene)
-    for measures in step.rows.measures:
-        _write_measures(session, step.case_id, measures)
-    for task in step.rows.tasks:
-        _write_task(session, step.case_id, task)
-    appended = []
-    for item in step.events:
-        occurred_at = _utc(item.event.occurred_at)
-        _track_phase(session, step.case_id, item.phase, occurred_at)
-        event = _append_event(session, step.case_id, item.seq, item.event, prev_hash, occurred_at)
-        appended.append(event)
-        prev_hash = event.hash
-        _queue_notifications(session, step.case_id, item.seq, item.notifications, occurred_at)
-    seal_events(session, appended)
-    session.flush()
-    return True
-
-
-def _check_sequence(step: CaseStep) -> None:
-    seqs = [item.seq for item in step.events]
-    if seqs != list(range(seqs[0], seqs[0] + len(seqs))):
-        raise ValueError(f"case {step.case_id}: the events of a step must be consecutive: {seqs}")
-
-
-def _check_all_recorded(session: Session, step: CaseStep) -> None:
-    """A step is written whole or not at all; half of one means the store was changed."""
-    missing = [i.seq for i in step.events if _event(session, step.case_id, i.seq) is None]
-    if missing:
-        raise ValueError(
-            f"case {step.case_id}: events {missing} of a step are missing while event "
-            f"{step.first_seq} of it is recorded"
-        )
-
-
-def _write_case(session: Session, step: CaseStep, occurred_at: datetime) -> None:
-    row = session.get(Case, step.case_id)
-    columns = step.rows.case
-    if row is None:
-        if columns is None:
-            raise ValueError(f"case {step.case_id}: the first step must carry the case row")
-        row = Case(case_id=step.case_id, **_utc_values(columns))
-    elif columns is not None:
-        for name, value in _utc_values(columns).items():
-            setattr(row, name, value)
-    if columns is not None:
-        row.closed_at = (row.closed_at or occurred_at) if columns.status == "gesloten" else None
-    row.updated_at = occurred_at
-    row.last_seq = step.last_seq
-    session.add(row)
-
-
-def _utc_values(row: CaseRow | TaskRow | BetrokkeneRow) -> dict[str, Any]:
-    return {name: _utc(getattr(row, name)) for name in type(row).model_fields}
-
-
-def _write_betrokkene(session: Session, case_id: str, state: BetrokkeneRow) -> None:
-    row = session.exec(
-        select(Betrokkene).where(Betrokkene.case_id == case_id, Betrokkene.ref == state.ref)
-    ).first() or Betrokkene(case_id=case_id, ref=state.ref)
-    for name, value in _utc_values(state).items():
-        setattr(row, name, value)
-    session.add(row)
-
-
-def _write_measures(session: Session, case_id: str, wanted: MeasureRows) -> None:
-    rows = session.exec(
-        select(MeasureDecision).where(
-            MeasureDecision.case_id == case_id,
-            MeasureDecision.betrokkene_ref == wanted.betrokkene_ref,
-        )
-    ).all()
-    existing = {r.measure: r for r in rows}
-    for measure, row in existing.items():
-        if measure not in wanted.measures:
-            session.delete(row)
-    for measure in wanted.measures:
-        row = existing.get(measure) or MeasureDecision(
-            case_id=case_id, betrokkene_ref=wanted.betrokkene_ref, measure=measure
-        )
-        row.decided_at = _utc(wanted.decided_at)
-        session.add(row)
-
-
-def _write_task(session: Session, case_id: str, state: TaskRow) -> None:
-    row = session.get(Task, state.task_id)
-    if row is not None and row.case_id != case_id:
-        raise ValueError(f"task {state.task_id} belongs to case {row.case_id}, not {case_id}")
-    values = _utc_values(state)
-    values["assignees"] = list(state.assignees)
-    if row is None:
-        row = Task(case_id=case_id, **values)
-    else:
-        for name, value in values.items():
-            setattr(row, name, value)
-    session.add(row)
-
-
 def _event(session: Session, case_id: str, seq: int) -> AuditEvent | None:
     return session.exec(
         select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.seq == seq)
@@ -193,6 +85,10 @@ def _previous_hash(session: Session, case_id: str, seq: int) -> str:
             f"case {case_id}: transition {seq} arrived before transition {seq - 1} was recorded"
         )
     return previous.hash
+
+
+def _utc_values(row: CaseRow | TaskRow | BetrokkeneRow) -> dict[str, Any]:
+    return {name: _utc(getattr(row, name)) for name in type(row).model_fields}
 
 
 def _upsert_case(session: Session, case: CaseState, seq: int, occurred_at: datetime) -> None:
@@ -309,7 +205,6 @@ def _track_phase(session: Session, case_id: str, phase: str, occurred_at: dateti
         open_visit.left_at = occurred_at
         session.add(open_visit)
     session.add(PhaseVisit(case_id=case_id, phase=phase, entered_at=occurred_at))
-    session.flush()  # the next event of the step finds this visit open
 
 
 def _append_event(

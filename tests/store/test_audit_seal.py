@@ -15,7 +15,7 @@ from domain.transition import AuditEventIn, CaseStep, StepEvent
 from store.audit import CHECKPOINT_EVERY, ChainVerification, stored_event_hash, verify_chain
 from store.db import session_scope
 from store.models import AuditCheckpoint, AuditEvent
-from store.projection import apply_step
+from store.steps import apply_step
 
 CASE = "ZK-2026-0001"
 EVENTS = 12
