@@ -253,17 +253,22 @@ async def history_of_full_path(engine: Engine) -> None:
     updates = sum(
         e.HasField("workflow_execution_update_completed_event_attributes") for e in events
     )
+    timers = sum(e.HasField("timer_fired_event_attributes") for e in events)
     activities = sum(e.HasField("activity_task_scheduled_event_attributes") for e in events)
-    markers = sum(e.HasField("marker_recorded_event_attributes") for e in events)
-    writes = activities + markers  # local activities leave a marker, not an activity task
+    local = sum(
+        e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+        for e in events
+    )
     print(
         f"history of a case on the full investigation path: {len(histories)} run(s), "
         f"{len(events)} events, {proto / 1024:.0f} KB protobuf, {json_bytes / 1024:.0f} KB JSON "
-        f"(target < 100 KB)"
+        "(target < 100 KB)"
     )
     print(
-        f"store writes: {activities} activities + {markers} markers (local activities/patches) "
-        f"for {updates} Updates: {writes / max(updates, 1):.2f} per Update"
+        f"store writes: {activities} activities + {local} local activities for {updates} Updates "
+        f"and {timers} timer firings: {(activities + local) / max(updates + timers, 1):.2f} "
+        "per Update or timer firing"
     )
 
 

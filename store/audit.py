@@ -131,7 +131,11 @@ def _content_problem(event: AuditEvent) -> tuple[int, str] | None:
 
 def event_mac(key: bytes, event: AuditEvent) -> str:
     """The keyed seal of one event: its hash covers its content and the chain before it."""
-    return seal(key, "event", event.case_id, event.seq, event.hash)
+    return sealed_event(key, event.case_id, event.seq, event.hash)
+
+
+def sealed_event(key: bytes, case_id: str, seq: int, event_hash_: str) -> str:
+    return seal(key, "event", case_id, seq, event_hash_)
 
 
 def head_mac(key: bytes, case_id: str, seq: int, event_hash_: str) -> str:
