@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from domain.case import Melding
@@ -21,6 +22,13 @@ def save_melding_text(engine: Engine, *, case_id: str, melding: Melding) -> None
     The workflow only carries the melding's facts; its first write fills in the rest of the
     row. Saving the same melding again (a retried registration) changes nothing.
     """
+    try:
+        _save(engine, case_id, melding)
+    except IntegrityError:  # the same registration, retried at the same moment, came first
+        _save(engine, case_id, melding)
+
+
+def _save(engine: Engine, case_id: str, melding: Melding) -> None:
     with session_scope(engine) as session:
         row = session.get(Case, case_id)
         if row is None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
-from typer.testing import CliRunner
 
 from domain.rows import CaseRows
 from domain.transition import AuditEventIn, CaseStep, StepEvent
-from sg989.cli import app
-from sg989.settings import get_settings
 from store.db import make_engine, session_scope
 from store.steps import apply_step
 from tests.store.store_helpers import make_case
@@ -36,29 +35,40 @@ def record(engine, case_id: str, events: int) -> None:
         apply_step(session, step)
 
 
-def test_verify_audit_names_each_broken_case(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def verify_audit(url: str) -> subprocess.CompletedProcess[str]:
+    """The command as an operator runs it (its own process: it runs its own event loop)."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from sg989.cli import app; app()",
+            "verify-audit",
+            "--no-workflows",
+        ],
+        env={**os.environ, "SG989_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_verify_audit_names_each_broken_case(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'sg989.db'}"
-    monkeypatch.setenv("SG989_DATABASE_URL", url)
-    get_settings.cache_clear()
     engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
     for case_id in ("ZK-2026-00001", "ZK-2026-00002", "ZK-2026-00003"):
         record(engine, case_id, 4)
-    runner = CliRunner()
 
-    intact = runner.invoke(app, ["verify-audit", "--no-workflows"])
-    assert intact.exit_code == 0, intact.output
-    assert "3 case(s) checked, 0 broken" in intact.output
+    intact = verify_audit(url)
+    assert intact.returncode == 0, intact.stderr
+    assert "3 case(s) checked, 0 broken" in intact.stdout
 
     with engine.begin() as connection:
         connection.execute(
             text("DELETE FROM auditevent WHERE case_id = 'ZK-2026-00002' AND seq = 4")
         )
         connection.execute(text("UPDATE \"case\" SET last_seq = 3 WHERE case_id = 'ZK-2026-00002'"))
-    broken = runner.invoke(app, ["verify-audit", "--no-workflows"])
-    get_settings.cache_clear()
-    assert broken.exit_code == 1
-    assert "BROKEN ZK-2026-00002" in broken.output
-    assert "ZK-2026-00001" not in broken.output and "1 broken" in broken.output
+    broken = verify_audit(url)
+    assert broken.returncode == 1
+    assert "BROKEN ZK-2026-00002" in broken.stdout
+    assert "ZK-2026-00001" not in broken.stdout and "1 broken" in broken.stdout
