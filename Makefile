@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-postgres demo lint format bench histories clean
+.PHONY: run test test-postgres demo lint format bench bench-writes histories clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sg989 needs Python 3.11 or newer"'
@@ -34,8 +34,12 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP)  ## read latency of GET /cases and GET /tasks over a store of 2000 cases
+bench: $(STAMP)  ## read latency over 2000 cases, then write throughput and history size
 	$(BIN)/python -m benchmarks.bench_reads --cases 2000
+	$(BIN)/python -m benchmarks.bench_writes
+
+bench-writes: $(STAMP)  ## sg989 task completion vs bare Temporal (c=1,5,20) and history size
+	$(BIN)/python -m benchmarks.bench_writes
 
 histories: $(STAMP)  ## record new replay histories (never re-record existing ones)
 	$(BIN)/python -m tests.workflows.record_histories

@@ -1,32 +1,62 @@
-"""The one activity per transition: read model, audit event and outbox in one transaction."""
+"""The store writes: one activity per step (an Update or a timer firing), one transaction each.
+
+A retry that finds its (case, seq) events writes nothing. A write that retrying cannot fix
+(bad data) fails for good: the case is flagged in the store, an operator is alerted in the
+log, and the workflow refuses further Updates instead of hanging.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 import structlog
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlmodel import Session, select
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
-from domain.transition import Transition
+from domain.transition import CaseStep, Transition
 from store.db import session_scope
+from store.models import AuditEvent, ProjectionFailure
 from store.projection import apply_transition
+from store.steps import apply_step
 
 log = structlog.get_logger(__name__)
+
+RECORD_STEP = "record_step"
+WRITE_FAILED = "CaseWriteFailed"
+# Errors that say the data itself cannot be stored; retrying would fail the same way.
+BAD_DATA = (DataError, OverflowError, ValueError, TypeError, UnicodeError)
 
 
 class StoreActivities:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    @activity.defn(name=RECORD_STEP)
+    def record_step(self, step: CaseStep) -> bool:
+        """Writes every event and changed row of one step; idempotent on (case, seq)."""
+        applied = self._write(
+            step.case_id, step.first_seq, lambda session: apply_step(session, step)
+        )
+        log.info(
+            "step_recorded" if applied else "step_already_recorded",
+            case_id=step.case_id,
+            seq=step.first_seq,
+            events=len(step.events),
+        )
+        return applied
+
     @activity.defn(name="record_transition")
     def record_transition(self, transition: Transition) -> bool:
-        """Idempotent: a retried attempt finds its (case, seq) event and writes nothing."""
-        try:
-            with session_scope(self.engine) as session:
-                applied = apply_transition(session, transition)
-        except IntegrityError:
-            # A concurrent attempt of the same transition won the race; it is recorded.
-            applied = False
+        """The one-event form, for runs that started before steps existed."""
+        applied = self._write(
+            transition.case_id,
+            transition.seq,
+            lambda session: apply_transition(session, transition),
+        )
         log.info(
             "transition_recorded" if applied else "transition_already_recorded",
             case_id=transition.case_id,
@@ -34,3 +64,45 @@ class StoreActivities:
             event_type=transition.event.event_type,
         )
         return applied
+
+    def _write(self, case_id: str, seq: int, write: Callable[[Session], bool]) -> bool:
+        try:
+            with session_scope(self.engine) as session:
+                return write(session)
+        except IntegrityError:
+            # Only a concurrent attempt of this same write may collide, and then its event is
+            # there. Anything else (a foreign key, a task id of another case) fails loudly.
+            if self._recorded(case_id, seq):
+                return False
+            raise
+        except BAD_DATA as exc:
+            raise self._give_up(case_id, seq, exc) from exc
+
+    def _recorded(self, case_id: str, seq: int) -> bool:
+        with Session(self.engine) as session:
+            found = session.exec(
+                select(AuditEvent.id).where(AuditEvent.case_id == case_id, AuditEvent.seq == seq)
+            ).first()
+        return found is not None
+
+    def _give_up(self, case_id: str, seq: int, exc: Exception) -> ApplicationError:
+        error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:500] if str(exc) else ''}"
+        with session_scope(self.engine) as session:
+            session.add(
+                ProjectionFailure(
+                    case_id=case_id, seq=seq, error=error, failed_at=datetime.now(UTC)
+                )
+            )
+        log.error(
+            "case_write_failed_operator_needed",
+            case_id=case_id,
+            seq=seq,
+            error=error,
+            action="the case is stalled: fix the data or the store, then reset the workflow",
+        )
+        return ApplicationError(
+            f"the store cannot record event {seq} of case {case_id} ({error}); the case is "
+            "flagged and an operator was alerted",
+            type=WRITE_FAILED,
+            non_retryable=True,
+        )

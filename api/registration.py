@@ -28,6 +28,7 @@ from domain.roles import Role, unit_in_scope
 from sg989.cases import reserve_case_number, start_case
 from sg989.organisation_file import load_organisation
 from store.db import session_scope
+from store.melding import forget_melding_text, save_melding_text
 from store.models import Case, CaseRegistration
 from workflows.case import CaseWorkflow
 
@@ -109,6 +110,7 @@ def _forget(engine: Engine, case_id: str) -> None:
         ).first()
         if reg is not None:
             session.delete(reg)
+        forget_melding_text(session, case_id)
 
 
 def _stored_up_to(engine: Engine, case_id: str) -> int:
@@ -168,14 +170,14 @@ async def register_melding(
         await run_in_threadpool(_check_same_request, engine, idempotency_key, fingerprint, user.sub)
     structlog.contextvars.bind_contextvars(case_id=case_id)
     actor = user.model_copy(update={"acting_role": held[0]})
-    # The melding's text is stored here, before the workflow starts (in the threadpool, with
-    # its own session): the writepath's call goes on the next line.
-
+    domain_melding = Melding(**melding.model_dump(mode="json"))
+    # The melding's text goes to the store only; the workflow carries its facts.
+    await asyncio.to_thread(save_melding_text, engine, case_id=case_id, melding=domain_melding)
     try:
         handle = await start_case(
             client,
             case_id=case_id,
-            melding=Melding(**melding.model_dump(mode="json")),
+            melding=domain_melding,
             actor=actor,
             policy=policy,
             task_queue=task_queue,

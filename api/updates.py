@@ -48,6 +48,7 @@ REJECTION_STATUS = {
     Rejection.not_found.value: 404,
     Rejection.conflict.value: 409,
     Rejection.invalid.value: 422,
+    "CaseWriteFailed": 503,  # the store refused the case's changes for good (activities/record.py)
 }
 UNAVAILABLE = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED}
 log = structlog.get_logger("api")

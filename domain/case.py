@@ -79,6 +79,39 @@ class Melding(BaseModel):
             raise ValueError("category 'overig' requires a category_toelichting")
         return self
 
+    def facts(self) -> MeldingFacts:
+        """What the workflow may carry: the melding without its text or the melder's contact."""
+        return MeldingFacts(
+            unit=self.unit,
+            category=self.category,
+            channel=self.channel,
+            melder_type=self.melder_type,
+            betrokkenen=list(self.betrokkenen),
+            has_contact=bool(self.melder_contact),
+        )
+
+
+class MeldingFacts(BaseModel):
+    """The melding as the workflow knows it: no description, contact or toelichting (those are
+    written to the store at registration and never enter Temporal's history)."""
+
+    unit: str
+    category: Category
+    channel: Channel
+    melder_type: MelderType
+    betrokkenen: list[str] = Field(default_factory=list)
+    has_contact: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_a_whole_melding(cls, data: Any) -> Any:
+        # Runs started before the text left history carry the whole melding: keep its facts.
+        if isinstance(data, BaseModel):
+            data = data.model_dump()
+        if isinstance(data, dict) and "has_contact" not in data and "melder_contact" in data:
+            data = {**data, "has_contact": bool(data["melder_contact"])}
+        return data
+
 
 class TaskState(BaseModel):
     task_id: str
@@ -121,7 +154,7 @@ class BetrokkeneState(BaseModel):
 
 class CaseState(BaseModel):
     case_id: str
-    melding: Melding
+    melding: MeldingFacts
     registered_by: Actor
     policy: DeadlinePolicy
     variant: Literal["standaard", "kmar"]
@@ -164,7 +197,7 @@ class ReopenCase(BaseModel):
 
 class StartCase(BaseModel):
     case_id: str
-    melding: Melding
+    melding: MeldingFacts
     registered_by: Actor
     policy: DeadlinePolicy
     resume: CaseState | None = None

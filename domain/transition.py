@@ -1,4 +1,8 @@
-"""What one transition writes: read model, audit event and notifications, in one transaction."""
+"""What the store writes for a case: audit events, changed rows and notifications.
+
+`CaseStep` is what one Update or one timer firing writes, in one activity and one transaction.
+`Transition` is the older one-event form, still written for runs that started before it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from domain.case import CaseState
+from domain.rows import RowChanges
 
 
 class Notification(BaseModel):
@@ -37,3 +42,28 @@ class Transition(BaseModel):
     event: AuditEventIn
     case: CaseState
     notifications: list[Notification] = Field(default_factory=list)
+
+
+class StepEvent(BaseModel):
+    """One audit event of a step, with the phase the case was in right after it."""
+
+    seq: int
+    event: AuditEventIn
+    phase: str
+    notifications: list[Notification] = Field(default_factory=list)
+
+
+class CaseStep(BaseModel):
+    """Written by ``record_step``: idempotent on (case_id, first seq); never the whole case."""
+
+    case_id: str
+    events: list[StepEvent] = Field(min_length=1)
+    rows: RowChanges = Field(default_factory=RowChanges)
+
+    @property
+    def first_seq(self) -> int:
+        return self.events[0].seq
+
+    @property
+    def last_seq(self) -> int:
+        return self.events[-1].seq

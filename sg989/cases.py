@@ -62,8 +62,10 @@ async def start_case(
     policy: DeadlinePolicy,
     task_queue: str,
 ) -> WorkflowHandle:
-    """Start the case workflow; starting the same case number twice returns the running one."""
-    start = StartCase(case_id=case_id, melding=melding, registered_by=actor, policy=policy)
+    """Start the case workflow; starting the same case number twice returns the running one.
+
+    Only the melding's facts enter Temporal; its text is written by `store.melding` first."""
+    start = StartCase(case_id=case_id, melding=melding.facts(), registered_by=actor, policy=policy)
     try:
         return await client.start_workflow(
             CaseWorkflow.run,

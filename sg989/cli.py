@@ -12,6 +12,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
+from sg989.cli_audit import verify_audit_cmd
 from sg989.cli_directory import directory_app
 from sg989.cli_output import fail, say, settings_problem
 from sg989.cli_reports import import_cmd, publish_cmd, report_cmd
@@ -30,6 +31,7 @@ app.command("import")(import_cmd)
 app.command("report")(report_cmd)
 app.command("publish")(publish_cmd)
 app.add_typer(directory_app, name="directory")
+app.command("verify-audit")(verify_audit_cmd)
 
 
 _fail = fail

@@ -14,6 +14,7 @@ from domain.phases import TaskType
 from domain.roles import Role
 from sg989.cases import reserve_case_number, start_case
 from sg989.policy_files import load_policy
+from store.melding import save_melding_text
 from workflows.case import CaseWorkflow
 
 
@@ -127,6 +128,7 @@ async def run_demo(client: Client, engine: Engine, task_queue: str) -> str:
         description="Herhaald kleineren van een collega tijdens oefening.",
         betrokkenen=["BTR-A"],
     )
+    save_melding_text(engine, case_id=case_id, melding=melding)
     handle = await start_case(
         client,
         case_id=case_id,

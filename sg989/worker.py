@@ -17,6 +17,7 @@ from sg989.telemetry import LogContextInterceptor
 from workflows.case import CaseWorkflow
 from workflows.dispatcher import NotificationDispatcher
 from workflows.imports import ImportWorkflow
+from workflows.stall_guard import StalledCaseGuard
 
 # domain is pure (no I/O, no clock): loading it once for all workflow runs is safe.
 PASSTHROUGH_MODULES = ("domain",)
@@ -37,12 +38,14 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=[CaseWorkflow, NotificationDispatcher, ImportWorkflow],
+        # record_transition: runs started before one write per step still use it.
         activities=[
+            store.record_step,
             store.record_transition,
             notify.dispatch_notifications,
             ImportActivities(engine).run_import,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         workflow_runner=workflow_runner(),
-        interceptors=[LogContextInterceptor()],
+        interceptors=[StalledCaseGuard(), LogContextInterceptor()],
     )

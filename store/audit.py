@@ -10,10 +10,13 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from store.audit_key import audit_key, same, seal
 from store.db import as_utc
-from store.models import AuditEvent, Case
+from store.models import AuditCheckpoint, AuditEvent, AuditHead, Case
 
 GENESIS_HASH = "0" * 64
+# A signed checkpoint every this many events: a truncated chain cannot hide behind one.
+CHECKPOINT_EVERY = 10
 
 
 def _json_default(value: Any) -> Any:
@@ -126,8 +129,60 @@ def _content_problem(event: AuditEvent) -> tuple[int, str] | None:
     )
 
 
-def verify_chain(session: Session, case_id: str) -> ChainVerification:
-    """Walks a case's timeline and reports the first place where it was tampered with."""
+def event_mac(key: bytes, event: AuditEvent) -> str:
+    """The keyed seal of one event: its hash covers its content and the chain before it."""
+    return sealed_event(key, event.case_id, event.seq, event.hash)
+
+
+def sealed_event(key: bytes, case_id: str, seq: int, event_hash_: str) -> str:
+    return seal(key, "event", case_id, seq, event_hash_)
+
+
+def head_mac(key: bytes, case_id: str, seq: int, event_hash_: str) -> str:
+    return seal(key, "head", case_id, seq, event_hash_)
+
+
+def checkpoint_mac(key: bytes, case_id: str, seq: int, event_hash_: str) -> str:
+    return seal(key, "checkpoint", case_id, seq, event_hash_)
+
+
+def seal_events(session: Session, events: list[AuditEvent], *, key: bytes | None = None) -> None:
+    """Seals freshly appended events (in order) and moves the case's signed head past them."""
+    if not events:
+        return
+    key = key or audit_key()
+    for event in events:
+        event.mac = event_mac(key, event)
+        session.add(event)
+        if event.seq % CHECKPOINT_EVERY == 0:
+            session.add(
+                AuditCheckpoint(
+                    case_id=event.case_id,
+                    seq=event.seq,
+                    hash=event.hash,
+                    mac=checkpoint_mac(key, event.case_id, event.seq, event.hash),
+                    created_at=event.occurred_at,
+                )
+            )
+    last = events[-1]
+    head = session.get(AuditHead, last.case_id) or AuditHead(case_id=last.case_id)
+    head.seq = last.seq
+    head.hash = last.hash
+    head.mac = head_mac(key, last.case_id, last.seq, last.hash)
+    session.add(head)
+
+
+def verify_chain(
+    session: Session,
+    case_id: str,
+    *,
+    key: bytes | None = None,
+    workflow_seq: int | None = None,
+) -> ChainVerification:
+    """Walks a case's timeline and reports the first place where it was tampered with.
+
+    Beyond the hash chain: every event's keyed seal, the signed head and checkpoints, and
+    (when known) the number of events the case's workflow itself has decided."""
     events = session.exec(
         select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(col(AuditEvent.seq))
     ).all()
@@ -160,9 +215,67 @@ def verify_chain(session: Session, case_id: str) -> ChainVerification:
                 f"events {last + 1} to {recorded} were deleted: the case recorded {recorded}",
             )
         )
+    problem = _sealing_problem(session, case_id, list(events), key or audit_key())
+    if problem is None and workflow_seq is not None and workflow_seq > last:
+        problem = (
+            last + 1,
+            f"the case's workflow has recorded {workflow_seq} events but the timeline ends at "
+            f"event {last}: events were deleted (or a write is still in flight: check again)",
+        )
+    if problem:
+        return broken(problem)
     return ChainVerification(
         case_id=case_id,
         ok=True,
         events=len(events),
-        reason=f"all {len(events)} events are intact and linked",
+        reason=f"all {len(events)} events are intact, linked and sealed",
     )
+
+
+def _sealing_problem(
+    session: Session, case_id: str, events: list[AuditEvent], key: bytes
+) -> tuple[int, str] | None:
+    """The keyed checks: what someone holding the database but not the key cannot forge."""
+    for event in events:
+        if not same(event.mac, event_mac(key, event)):
+            return event.seq, (
+                f"{_describe(event)} does not carry a valid seal: it was written or rewritten "
+                "without the audit key"
+            )
+    last = events[-1]
+    by_seq = {e.seq: e for e in events}
+    checkpoints = session.exec(
+        select(AuditCheckpoint).where(AuditCheckpoint.case_id == case_id)
+    ).all()
+    for point in sorted(checkpoints, key=lambda p: p.seq):
+        if not same(point.mac, checkpoint_mac(key, case_id, point.seq, point.hash)):
+            return point.seq, f"the signed checkpoint at event {point.seq} was altered"
+        if point.seq > last.seq:
+            return last.seq + 1, (
+                f"a signed checkpoint vouches for event {point.seq}, but the timeline ends at "
+                f"event {last.seq}: the latest events were deleted"
+            )
+        if by_seq[point.seq].hash != point.hash:
+            return point.seq, (
+                f"event {point.seq} differs from the signed checkpoint taken when it was "
+                "recorded: the chain was recomputed"
+            )
+    expected_points = last.seq // CHECKPOINT_EVERY
+    if len(checkpoints) < expected_points:
+        return last.seq, "signed checkpoints of this case were deleted"
+    head = session.get(AuditHead, case_id)
+    if head is None:
+        return last.seq, "the signed head of this timeline is missing"
+    if not same(head.mac, head_mac(key, case_id, head.seq, head.hash)):
+        return last.seq, "the signed head of this timeline was altered"
+    if head.seq > last.seq:
+        return last.seq + 1, (
+            f"events {last.seq + 1} to {head.seq} were deleted: the signed head "
+            f"vouches for event {head.seq}"
+        )
+    if head.seq < last.seq or head.hash != last.hash:
+        return head.seq, (
+            f"the timeline does not end where its signed head says (event {head.seq}): "
+            "it was rewritten or events were appended without the audit key"
+        )
+    return None

@@ -126,6 +126,7 @@ class AuditEvent(SQLModel, table=True):
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     prev_hash: str
     hash: str
+    mac: str | None = None  # HMAC with the audit key, which the database does not hold
 
 
 class OutboxNotification(SQLModel, table=True):
@@ -250,6 +251,37 @@ class ImportJob(SQLModel, table=True):
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime | None = _utc_column()
     finished_at: datetime | None = _utc_column()
+
+
+class AuditHead(SQLModel, table=True):
+    """The signed end of each case's audit chain: truncating the chain shows against it."""
+
+    case_id: str = Field(primary_key=True)
+    seq: int = 0
+    hash: str = ""
+    mac: str = ""
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """A signed checkpoint every CHECKPOINT_EVERY events of a case (store/audit.py)."""
+
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True)
+    seq: int
+    hash: str
+    mac: str
+    created_at: datetime | None = _utc_column()
+
+
+class ProjectionFailure(SQLModel, table=True):
+    """A step the store refused for good (bad data): the case is stalled until an operator acts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True)
+    seq: int
+    error: str
+    failed_at: datetime | None = _utc_column()
 
 
 # The dispatcher looks for outbox rows not yet sent on every round: only those, via this index.

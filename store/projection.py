@@ -1,4 +1,8 @@
-"""Writes one workflow transition: read model, task inbox, phase visits, audit event, outbox."""
+"""Writes what the workflow decided: read model, task inbox, phase visits, audit events, outbox.
+
+`apply_transition` is the older one-event-with-a-snapshot form, kept for runs that started
+before steps existed; `store.steps.apply_step` writes one step with only the changed rows.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ from typing import Any, TypeVar, cast
 from sqlmodel import Session, col, select
 
 from domain.case import BetrokkeneState, CaseState, TaskState
-from domain.roles import defensieonderdeel_of
-from domain.transition import Transition
-from store.audit import GENESIS_HASH, normalise_details, stored_event_hash
+from domain.rows import BetrokkeneRow, CaseRow, TaskRow, case_row
+from domain.transition import AuditEventIn, Notification, Transition
+from store.audit import GENESIS_HASH, normalise_details, seal_events, stored_event_hash
 from store.models import (
     AuditEvent,
     Betrokkene,
@@ -54,9 +58,14 @@ def apply_transition(session: Session, transition: Transition) -> bool:
     _sync_measures(session, transition.case)
     sync_parties(session, transition.case)
     _upsert_tasks(session, transition.case)
-    _track_phase(session, transition.case, occurred_at)
-    _append_event(session, transition, prev_hash, occurred_at)
-    _queue_notifications(session, transition, occurred_at)
+    _track_phase(session, transition.case_id, str(transition.case.phase), occurred_at)
+    event = _append_event(
+        session, transition.case_id, transition.seq, transition.event, prev_hash, occurred_at
+    )
+    seal_events(session, [event])
+    _queue_notifications(
+        session, transition.case_id, transition.seq, transition.notifications, occurred_at
+    )
     session.flush()
     return True
 
@@ -80,43 +89,13 @@ def _previous_hash(session: Session, case_id: str, seq: int) -> str:
     return previous.hash
 
 
-def _schending_vastgesteld(case: CaseState) -> bool | None:
-    verdicts = [b.schending for b in case.betrokkenen.values()]
-    if any(v is True for v in verdicts):
-        return True
-    if verdicts and all(v is False for v in verdicts):
-        return False
-    return None
-
-
-def _case_columns(case: CaseState) -> dict[str, Any]:
-    melding = case.melding
-    return {
-        "do": defensieonderdeel_of(melding.unit).value,
-        "unit": melding.unit,
-        "category": melding.category,
-        "category_toelichting": melding.category_toelichting,
-        "channel": melding.channel,
-        "melder_type": melding.melder_type,
-        "melder_contact": melding.melder_contact,
-        "description": melding.description,
-        "variant": case.variant,
-        "policy_version": case.policy.version,
-        "phase": str(case.phase),
-        "status": case.status,
-        "outcome": case.outcome,
-        "close_reason": case.close_reason,
-        "klacht_referentie": case.klacht_referentie,
-        "weging": case.weging,
-        "schending_vastgesteld": _schending_vastgesteld(case),
-        "registered_at": _utc(case.registered_at),
-        "onderzoek_started_at": _utc(case.onderzoek_started_at),
-        "onderzoek_ended_at": _utc(case.onderzoek_ended_at),
-    }
+def _utc_values(row: CaseRow | TaskRow | BetrokkeneRow) -> dict[str, Any]:
+    return {name: _utc(getattr(row, name)) for name in type(row).model_fields}
 
 
 def _upsert_case(session: Session, case: CaseState, seq: int, occurred_at: datetime) -> None:
-    values = _case_columns(case)
+    # The melding's text is written at registration, never from the workflow.
+    values = _utc_values(case_row(case))
     row = session.get(Case, case.case_id)
     if row is None:
         row = Case(case_id=case.case_id, **values)
@@ -216,27 +195,31 @@ def _task_row(row: Task | None, case_id: str, state: TaskState) -> Task:
     return row
 
 
-def _track_phase(session: Session, case: CaseState, occurred_at: datetime) -> None:
+def _track_phase(session: Session, case_id: str, phase: str, occurred_at: datetime) -> None:
     open_visit = session.exec(
         select(PhaseVisit)
-        .where(PhaseVisit.case_id == case.case_id, col(PhaseVisit.left_at).is_(None))
+        .where(PhaseVisit.case_id == case_id, col(PhaseVisit.left_at).is_(None))
         .order_by(col(PhaseVisit.entered_at).desc())
     ).first()
-    if open_visit is not None and open_visit.phase == str(case.phase):
+    if open_visit is not None and open_visit.phase == phase:
         return
     if open_visit is not None:
         open_visit.left_at = occurred_at
         session.add(open_visit)
-    session.add(PhaseVisit(case_id=case.case_id, phase=str(case.phase), entered_at=occurred_at))
+    session.add(PhaseVisit(case_id=case_id, phase=phase, entered_at=occurred_at))
 
 
 def _append_event(
-    session: Session, transition: Transition, prev_hash: str, occurred_at: datetime
-) -> None:
-    event = transition.event
+    session: Session,
+    case_id: str,
+    seq: int,
+    event: AuditEventIn,
+    prev_hash: str,
+    occurred_at: datetime,
+) -> AuditEvent:
     row = AuditEvent(
-        case_id=transition.case_id,
-        seq=transition.seq,
+        case_id=case_id,
+        seq=seq,
         event_type=event.event_type,
         occurred_at=occurred_at,
         actor_sub=event.actor_sub,
@@ -248,14 +231,21 @@ def _append_event(
     )
     row.hash = stored_event_hash(row)
     session.add(row)
+    return row
 
 
-def _queue_notifications(session: Session, transition: Transition, created_at: datetime) -> None:
-    for idx, note in enumerate(transition.notifications):
+def _queue_notifications(
+    session: Session,
+    case_id: str,
+    seq: int,
+    notifications: list[Notification],
+    created_at: datetime,
+) -> None:
+    for idx, note in enumerate(notifications):
         session.add(
             OutboxNotification(
-                case_id=transition.case_id,
-                seq=transition.seq,
+                case_id=case_id,
+                seq=seq,
                 idx=idx,
                 created_at=created_at,
                 **note.model_dump(),

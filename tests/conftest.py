@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator
@@ -98,3 +99,13 @@ async def dev_worker(
 ) -> AsyncIterator[WorkflowEnvironment]:
     async with build_worker(dev_env.client, engine, task_queue):
         yield dev_env
+
+
+@pytest.fixture(autouse=True, scope="session")
+def audit_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each test session seals its audit timelines with its own key, never data/audit.key."""
+    from store.audit_key import KEY_FILE_ENV
+
+    path = tmp_path_factory.mktemp("audit-key") / "audit.key"
+    os.environ[KEY_FILE_ENV] = str(path)
+    return path

@@ -43,6 +43,8 @@ class CaseWorkflow(PracticeUpdates):
         # State exists before run(): an Update may arrive in the very first workflow task.
         super().__init__()
         self.s = start.resume or self._new_state(start)
+        if start.resume is not None:
+            self.resumed_from(start.resume)
 
     @workflow.run
     async def run(self, start: StartCase) -> CaseState:

@@ -65,7 +65,7 @@ class Lifecycle(CaseRuntime):
 
     async def intake(self) -> Phase:
         melding = self.s.melding
-        if melding.melder_type == "anoniem" and not melding.melder_contact:
+        if melding.melder_type == "anoniem" and not melding.has_contact:
             self.emit("melder_onbereikbaar", details={"reden": "anonieme melder zonder contact"})
             return Phase.keuze_afhandeling
         bevestiging = self.open_task(TaskType.ontvangstbevestiging)
@@ -289,7 +289,7 @@ class Lifecycle(CaseRuntime):
 
     def _melder_reachable(self) -> bool:
         melding = self.s.melding
-        return not (melding.melder_type == "anoniem" and not melding.melder_contact)
+        return not (melding.melder_type == "anoniem" and not melding.has_contact)
 
     def _in_onderzoek(self) -> list[BetrokkeneState]:
         return [b for b in self.s.betrokkenen.values() if b.in_onderzoek]

@@ -8,16 +8,25 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.case import Actor, CaseState, Outcome, TaskState
     from domain.phases import TASK_LABEL, Phase, TaskType, task_owner
     from domain.roles import Role
-    from domain.transition import AuditEventIn, Notification, Transition
+    from domain.rows import CaseRows
+    from domain.transition import AuditEventIn, CaseStep, Notification, StepEvent, Transition
 
 from workflows import search
 
 RECORD_TRANSITION = "record_transition"
+RECORD_STEP = "record_step"
+WRITE_FAILED = "CaseWriteFailed"
+# Runs without this marker (started before it) keep writing one activity per event.
+ONE_WRITE_PER_STEP = "one-write-per-step"
+# Rounds of the workflow's event loop without a new event before a step is written: lets every
+# coroutine woken by the same Update or timer emit its events into the same step.
+QUIET_ROUNDS = 2
 RECORD_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
@@ -36,6 +45,20 @@ class CaseRuntime:
     def __init__(self) -> None:
         self._queue: list[Transition] = []
         self._projected_seq = 0
+        self._steps: bool | None = None  # decided at the first event of the run
+        self._pending: list[StepEvent] = []
+        self._writing = False
+        self._written: CaseRows | None = None
+        self.write_failure: str | None = None
+
+    def resumed_from(self, state: CaseState) -> None:
+        """After continue-as-new: the store already holds every row of ``state``."""
+        self._written = CaseRows.of(state)
+
+    def _one_write_per_step(self) -> bool:
+        if self._steps is None:
+            self._steps = workflow.patched(ONE_WRITE_PER_STEP)
+        return self._steps
 
     # -- events and projection -------------------------------------------------------------
 
@@ -47,7 +70,7 @@ class CaseRuntime:
         details: dict[str, Any] | None = None,
         notify: list[Notification] | None = None,
     ) -> None:
-        """Queue one audit event with a snapshot of the case; the projector writes it."""
+        """Queue one audit event; the projector writes it with the rows that changed."""
         self.s.seq += 1
         search.publish(self, self.s)  # phase, overdue... may have changed (issue 9)
         event = AuditEventIn(
@@ -58,6 +81,13 @@ class CaseRuntime:
             actor_role=(actor.acting_role or actor.roles[0]).value if actor else None,
             details=details or {},
         )
+        if self._one_write_per_step():
+            self._pending.append(
+                StepEvent(
+                    seq=self.s.seq, event=event, phase=str(self.s.phase), notifications=notify or []
+                )
+            )
+            return
         self._queue.append(
             Transition(
                 case_id=self.s.case_id,
@@ -69,10 +99,18 @@ class CaseRuntime:
         )
 
     async def project_forever(self) -> None:
-        """Write queued transitions in order, one activity each (idempotent on case and seq)."""
-        while True:
-            await workflow.wait_condition(lambda: bool(self._queue))
-            transition = self._queue[0]
+        """Write what the case decided, in order, until the run ends (idempotent on seq)."""
+        while not self.write_failure:
+            await workflow.wait_condition(lambda: bool(self._queue or self._pending))
+            if self._queue:
+                await self._write_transition(self._queue[0])
+            else:
+                await self._until_quiet()
+                await self._write_step()
+
+    async def _write_transition(self, transition: Transition) -> None:
+        """The older path: one activity per event, carrying a snapshot of the case."""
+        try:
             await workflow.execute_activity(
                 RECORD_TRANSITION,
                 transition,
@@ -80,12 +118,60 @@ class CaseRuntime:
                 retry_policy=RECORD_RETRY,
                 summary=search.activity_summary(transition.event.event_type, self.s.phase.value),
             )
-            self._queue.pop(0)
-            self._projected_seq = transition.seq
+        except ActivityError as err:
+            self._stall(err)
+            return
+        self._queue.pop(0)
+        self._projected_seq = transition.seq
+
+    async def _until_quiet(self) -> None:
+        quiet = 0
+        while quiet < QUIET_ROUNDS:
+            seen = len(self._pending)
+            await workflow.wait_condition(lambda: True)
+            quiet = quiet + 1 if len(self._pending) == seen else 0
+
+    async def _write_step(self) -> None:
+        """Everything emitted since the last write, with the rows that changed, in one go."""
+        events, self._pending = self._pending, []
+        rows = CaseRows.of(self.s)
+        step = CaseStep(
+            case_id=self.s.case_id, events=events, rows=rows.changes_since(self._written)
+        )
+        self._writing = True
+        try:
+            await workflow.execute_local_activity(
+                RECORD_STEP,
+                step,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RECORD_RETRY,
+                summary=f"{len(events)} event(s) from {events[0].event.event_type}",
+            )
+        except (ActivityError, ApplicationError) as err:  # local activities raise the cause
+            self._pending = events + self._pending
+            self._stall(err)
+            return
+        finally:
+            self._writing = False
+        self._written = rows
+        self._projected_seq = step.last_seq
+
+    def _stall(self, err: ActivityError | ApplicationError) -> None:
+        cause = err.cause if isinstance(err, ActivityError) else err
+        reason = cause.message if isinstance(cause, ApplicationError) else str(err)
+        self.write_failure = (
+            f"case {self.s.case_id} is stalled: the store refused its latest changes ({reason}). "
+            "An operator has been alerted; no further changes are accepted until it is repaired."
+        )
+        workflow.logger.error("case write failed for good", extra={"case_id": self.s.case_id})
 
     async def settled(self) -> None:
         """Wait until everything this case has decided is in the store (read-your-writes)."""
-        await workflow.wait_condition(lambda: not self._queue)
+        await workflow.wait_condition(
+            lambda: bool(self.write_failure) or not (self._queue or self._pending or self._writing)
+        )
+        if self.write_failure:
+            raise ApplicationError(self.write_failure, type=WRITE_FAILED, non_retryable=True)
 
     # -- phases ----------------------------------------------------------------------------
 

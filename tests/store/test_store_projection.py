@@ -9,10 +9,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 from store_helpers import T0, apply, make_case, make_task, make_transition, row_counts
 
-from domain.case import BetrokkeneState
+from domain.case import BetrokkeneState, Melding
 from domain.phases import Phase, TaskType
 from domain.transition import Notification
 from store.db import as_utc, session_scope
+from store.melding import save_melding_text
 from store.models import (
     AuditEvent,
     Betrokkene,
@@ -39,7 +40,7 @@ def test_first_transition_registers_the_case(engine: Engine) -> None:
         assert row is not None
         assert (row.do, row.unit, row.phase, row.status) == ("CLAS", "CLAS/11LMB", "intake", "open")
         assert row.policy_version == case.policy.version
-        assert row.melder_contact == "06-12345678"
+        assert row.melder_contact is None  # the melding's text never comes from the workflow
         assert row.last_seq == 1
         assert as_utc(row.updated_at) == T0 + timedelta(hours=1)
         assert row.closed_at is None and row.schending_vastgesteld is None
@@ -153,3 +154,20 @@ def test_times_from_another_time_zone_are_kept_as_the_same_moment(engine: Engine
         assert task is not None and as_utc(task.due_at) == due
         event = session.exec(select(AuditEvent)).one()
         assert as_utc(event.occurred_at) == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def test_the_melding_text_is_written_at_registration_and_kept(engine: Engine) -> None:
+    melding = Melding(
+        unit="CLAS/11LMB",
+        category="ongewenste_omgangsvormen",
+        channel="coid",
+        melder_type="medewerker",
+        melder_contact="06-12345678",
+        description="Herhaaldelijk intimiderend gedrag",
+    )
+    save_melding_text(engine, case_id=CASE, melding=melding)
+    apply(engine, make_transition(make_case(), 1))
+    with session_scope(engine) as session:
+        row = session.get(Case, CASE)
+        assert row is not None and row.last_seq == 1
+        assert (row.melder_contact, row.description) == ("06-12345678", melding.description)

@@ -26,7 +26,12 @@ from sg989.temporal import register_search_attributes, test_server_path
 from sg989.worker import build_worker
 from store.db import make_engine
 from tests.workflows.driver import COID, COMMANDANT, NAZORG, CaseDriver, actor, melding
-from tests.workflows.test_paths import BESCHIKKING, drive_investigation, finish_afdoening
+from tests.workflows.test_paths import (
+    BESCHIKKING,
+    drive_investigation,
+    drive_to_afdoening,
+    finish_afdoening,
+)
 from workflows.case import CaseWorkflow
 
 HISTORY_DIR = Path(__file__).parent / "histories"
@@ -152,6 +157,20 @@ async def due_process_2026_2(env: WorkflowEnvironment) -> list[str]:
     return [case.case_id]
 
 
+async def steps_full_investigation(env: WorkflowEnvironment) -> list[str]:
+    """One write per step (patch one-write-per-step): the full path with an investigation."""
+    case = await CaseDriver.start(env.client, load_policy(), QUEUE)
+    await drive_to_afdoening(case, ["ontslag"])
+    await finish_afdoening(case, ["ontslag"])
+    await env.sleep(timedelta(days=43))
+    for _ in range(2):
+        await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "v"})
+    for _ in range(2):  # the feedback, then the outcome at closure
+        await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
+    await case.handle.result()
+    return [case.case_id]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "closed_after_nazorg": closed_after_nazorg,
     "running_in_onderzoek": running_in_onderzoek,
@@ -160,6 +179,7 @@ SCENARIOS: dict[str, Scenario] = {
     "kmar_with_schorsing": kmar_with_schorsing,
     "continued_as_new": continued_as_new,
     "due_process_2026_2": due_process_2026_2,
+    "steps_full_investigation": steps_full_investigation,
 }
 
 

@@ -1,4 +1,4 @@
-"""A retried record_transition writes its event once, even when the first attempt committed."""
+"""A retried store write records its events once, even when the first attempt committed."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from temporalio import activity
 from temporalio.worker import Worker
 
 from activities.record import StoreActivities
-from domain.transition import Transition
+from domain.transition import CaseStep
 from sg989.worker import workflow_runner
 from store.audit import verify_chain
 from store.models import AuditEvent, Task
@@ -18,17 +18,17 @@ from workflows.case import CaseWorkflow
 
 
 class CommitThenFail:
-    """Writes the transition, then fails the first attempt as if the worker lost the reply."""
+    """Writes the step, then fails the first attempt as if the worker lost the reply."""
 
     def __init__(self, store: StoreActivities) -> None:
         self.store = store
         self.attempts: list[tuple[int, int]] = []
 
-    @activity.defn(name="record_transition")
-    def record_transition(self, transition: Transition) -> bool:
-        self.store.record_transition(transition)
+    @activity.defn(name="record_step")
+    def record_step(self, step: CaseStep) -> bool:
+        self.store.record_step(step)
         attempt = activity.info().attempt
-        self.attempts.append((transition.seq, attempt))
+        self.attempts.append((step.first_seq, attempt))
         if attempt == 1:
             raise RuntimeError("connection lost after commit")
         return True
@@ -40,7 +40,7 @@ async def test_retried_transition_is_written_once(time_env, engine, policy, task
         time_env.client,
         task_queue=task_queue,
         workflows=[CaseWorkflow],
-        activities=[flaky.record_transition],
+        activities=[flaky.record_step],
         activity_executor=ThreadPoolExecutor(max_workers=2),
         workflow_runner=workflow_runner(),
     ):
@@ -48,7 +48,7 @@ async def test_retried_transition_is_written_once(time_env, engine, policy, task
         await case.intake()
         state = await case.state()
 
-    assert (1, 2) in flaky.attempts  # every transition really was retried
+    assert (1, 2) in flaky.attempts  # every step really was retried
     with Session(engine) as session:
         events = session.exec(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id == case.case_id)
