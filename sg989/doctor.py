@@ -84,6 +84,23 @@ def check_directory(engine: Engine) -> Check:
     return Check("directory", "ok", f"{reachable} active people with an e-mail address")
 
 
+def check_notifications(engine: Engine) -> Check:
+    """Notifications that reach nobody without the beheerder's help (issue 10)."""
+    from store.notifications import undeliverable
+
+    with Session(engine) as session:
+        stuck = undeliverable(session)
+    if not stuck:
+        return Check("notifications", "ok", "every notification found its recipients")
+    first = stuck[0]
+    return Check(
+        "notifications",
+        "fail",
+        f"{len(stuck)} undeliverable, e.g. case {first.case_id}: {first.reason or first.last_error}"
+        " (GET /notifications/undeliverable, `sg989 directory undeliverable --retry`)",
+    )
+
+
 async def check_temporal(settings: Settings) -> list[Check]:
     """Reachability and namespace retention, then the search attributes the cases need."""
     from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
@@ -198,6 +215,7 @@ async def run_checks(settings: Settings, engine: Engine) -> list[Check]:
     checks.append(await asyncio.to_thread(check_smtp, settings))
     if store.status == "ok":
         checks.append(await asyncio.to_thread(check_directory, engine))
+        checks.append(await asyncio.to_thread(check_notifications, engine))
     else:
         checks.append(Check("directory", "fail", "not checked: the store is not usable"))
     return checks

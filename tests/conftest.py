@@ -104,8 +104,9 @@ async def dev_worker(
 @pytest.fixture(autouse=True, scope="session")
 def audit_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Each test session seals its audit timelines with its own key, never data/audit.key."""
-    from store.audit_key import KEY_FILE_ENV
+    from store.audit_key import KEY_FILE_ENV, load_audit_key
 
     path = tmp_path_factory.mktemp("audit-key") / "audit.key"
+    load_audit_key(path)  # generated now (0600), as `sg989 up` does on first start
     os.environ[KEY_FILE_ENV] = str(path)
     return path

@@ -39,7 +39,14 @@ def lines_by_check(output: str) -> dict[str, str]:
     found = {}
     for line in output.splitlines():
         status, _, rest = line.partition("  ")
-        for name in ("store", "temporal", "search attributes", "directory", "audit key"):
+        for name in (
+            "store",
+            "temporal",
+            "search attributes",
+            "directory",
+            "notifications",
+            "audit key",
+        ):
             if rest.strip().startswith(name + " ") and status in ("ok", "warn", "fail"):
                 found.setdefault(name, f"{status} {rest.strip()}")
     return found
@@ -78,6 +85,7 @@ async def test_a_healthy_installation_passes(
     assert checks["temporal"].startswith("ok") and "retention" in checks["temporal"]
     assert checks["search attributes"].startswith("ok")
     assert checks["directory"] == "ok directory          1 active people with an e-mail address"
+    assert checks["notifications"].startswith("ok")
     assert "fit to run" in result.output
 
 
@@ -99,3 +107,27 @@ def test_a_broken_installation_says_what_is_wrong(env: pytest.MonkeyPatch, tmp_p
     assert checks["search attributes"].startswith("fail")
     assert checks["audit key"].startswith("fail") and "chmod 600" in checks["audit key"]
     assert checks["directory"].startswith("fail")
+
+
+def test_an_undeliverable_notification_is_named_for_the_beheerder(engine) -> None:
+    from datetime import UTC, datetime
+
+    from sg989.doctor import check_notifications
+    from store.models import NotificationDelivery
+
+    with session_scope(engine) as session:
+        session.add(
+            NotificationDelivery(
+                case_id="ZK-2026-000001",
+                seq=3,
+                idx=0,
+                recipient="",
+                kind="escalatie",
+                status="undeliverable",
+                reason="nobody in the directory holds the role hogere_commandant for unit CLAS",
+                created_at=datetime.now(UTC),
+            )
+        )
+    check = check_notifications(engine)
+    assert check.status == "fail"
+    assert "1 undeliverable" in check.line() and "hogere_commandant" in check.line()
