@@ -129,7 +129,8 @@ class CaseRuntime:
         while quiet < QUIET_ROUNDS:
             seen = len(self._pending)
             await workflow.wait_condition(lambda: True)
-            quiet = quiet + 1 if len(self._pending) == seen else 0
+            settled_round = len(self._pending) == seen
+            quiet = (quiet + 1) if settled_round else 0
 
     async def _write_step(self) -> None:
         """Everything emitted since the last write, with the rows that changed, in one go."""

@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 from activities.record import StoreActivities
 from domain.case import CompleteTask, ReassignTask
 from domain.phases import TaskType
+from domain.roles import Role
 from domain.rows import CaseRows
 from domain.transition import AuditEventIn, CaseStep, StepEvent
 from sg989.worker import workflow_runner
@@ -102,7 +103,14 @@ async def test_a_case_whose_write_fails_refuses_later_updates(
     ):
         case = await CaseDriver.start(time_env.client, policy, task_queue)
         task = await case.open_task(TaskType.ontvangstbevestiging)
-        reassign = ReassignTask(actor=COID, task_id=task.task_id, assignee="ander-1", reason="r")
+        reassign = ReassignTask(
+            actor=COID,
+            task_id=task.task_id,
+            assignee="ander-1",
+            reason="r",
+            assignee_roles=[Role.coid_adviseur],
+            assignee_units=["CLAS"],
+        )
         with pytest.raises(WorkflowUpdateFailedError) as failed:
             await case.handle.execute_update(CaseWorkflow.reassign_task, reassign)
         assert "stalled" in str(failed.value.cause)
