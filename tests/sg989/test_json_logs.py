@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
+from tests.conftest import TEST_KEYS
 from tests.sg989.test_persistence import free_port
 from tests.workflows.driver import CaseDriver
 
@@ -86,6 +87,7 @@ async def test_the_worker_logs_json_with_case_workflow_and_run_id(
         SG989_TEMPORAL_ADDRESS=address,
         SG989_TASK_QUEUE=task_queue,
         SG989_WORKER_METRICS_ADDRESS=metrics,
+        SG989_PAYLOAD_KEYS=TEST_KEYS,  # the test client's key ring: the worker must decode
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "sg989", "worker"], env=env, stderr=subprocess.PIPE
@@ -101,7 +103,7 @@ async def test_the_worker_logs_json_with_case_workflow_and_run_id(
         stderr = finish(process)
     events = json_lines(stderr)
     assert any("schema brought up to date" in e["event"] for e in events)  # the CLI's own line
-    recorded = [e for e in events if e["event"] == "transition_recorded"]
+    recorded = [e for e in events if e["event"] in ("step_recorded", "transition_recorded")]
     assert recorded, "the worker recorded no transition"
     for event in recorded:
         assert event["case_id"] == case.case_id
