@@ -80,6 +80,8 @@ class RowChanges(BaseModel):
     tasks: list[TaskRow] = Field(default_factory=list)
     betrokkenen: list[BetrokkeneRow] = Field(default_factory=list)
     measures: list[MeasureRows] = Field(default_factory=list)
+    # Protected links (a user who is melder or betrokkene): added, never removed.
+    parties: list[str] = Field(default_factory=list)
 
 
 def schending_vastgesteld(state: CaseState) -> bool | None:
@@ -132,6 +134,7 @@ class CaseRows(BaseModel):
     tasks: dict[str, TaskRow] = Field(default_factory=dict)
     betrokkenen: dict[str, BetrokkeneRow] = Field(default_factory=dict)
     measures: dict[str, MeasureRows] = Field(default_factory=dict)
+    parties: list[str] = Field(default_factory=list)
 
     @classmethod
     def of(cls, state: CaseState) -> CaseRows:
@@ -150,6 +153,7 @@ class CaseRows(BaseModel):
                 )
                 for ref, b in state.betrokkenen.items()
             },
+            parties=sorted(state.linked_parties),
         )
 
     def changes_since(self, written: CaseRows | None) -> RowChanges:
@@ -160,6 +164,7 @@ class CaseRows(BaseModel):
                 tasks=list(self.tasks.values()),
                 betrokkenen=list(self.betrokkenen.values()),
                 measures=[m for m in self.measures.values() if m.measures],
+                parties=list(self.parties),
             )
         return RowChanges(
             case=self.case if self.case != written.case else None,
@@ -170,4 +175,5 @@ class CaseRows(BaseModel):
                 for k, r in self.measures.items()
                 if written.measures.get(k, MeasureRows(betrokkene_ref=k)) != r
             ],
+            parties=[sub for sub in self.parties if sub not in written.parties],
         )

@@ -33,6 +33,7 @@ from store.models import (
     AuditHead,
     Betrokkene,
     Case,
+    CaseParty,
     MeasureDecision,
     OutboxNotification,
     PhaseVisit,
@@ -49,6 +50,7 @@ def _table(model: Any) -> Table:
 CASE, TASK, BETROKKENE, MEASURE = (_table(m) for m in (Case, Task, Betrokkene, MeasureDecision))
 EVENT, OUTBOX, VISIT = _table(AuditEvent), _table(OutboxNotification), _table(PhaseVisit)
 HEAD, CHECKPOINT = _table(AuditHead), _table(AuditCheckpoint)
+PARTY = _table(CaseParty)
 
 
 def apply_step(session: Session, step: CaseStep) -> bool:
@@ -61,6 +63,7 @@ def apply_step(session: Session, step: CaseStep) -> bool:
     _write_betrokkenen(session, step.case_id, step.rows.betrokkenen)
     _write_measures(session, step.case_id, step.rows.measures)
     _write_tasks(session, step.case_id, step.rows.tasks)
+    _write_parties(session, step.case_id, step.rows.parties)
     _write_events(session, step, prev_hash)
     return True
 
@@ -131,6 +134,15 @@ def _write_betrokkenen(session: Session, case_id: str, changed: list[BetrokkeneR
         )
         if not done.rowcount:  # type: ignore[attr-defined]
             session.execute(insert(BETROKKENE).values(case_id=case_id, **values))
+
+
+def _write_parties(session: Session, case_id: str, added: list[str]) -> None:
+    known = set(
+        session.execute(core_select(PARTY.c.sub).where(PARTY.c.case_id == case_id)).scalars()
+    )
+    for sub in added:
+        if sub not in known:
+            session.execute(insert(PARTY).values(case_id=case_id, sub=sub))
 
 
 def _write_measures(session: Session, case_id: str, changed: list[MeasureRows]) -> None:

@@ -34,13 +34,14 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def seed_people(engine: Engine) -> None:  # noqa: F811
+    """The web's directory: names and addresses for the people the API tests already seed."""
     with session_scope(engine) as session:
         for who, user in USERS.items():
-            session.add(Person(name=NAMES[who], email=f"{user['sub']}@mil.example", **user))
-        session.add(
+            session.merge(Person(name=NAMES[who], email=f"{user['sub']}@mil.example", **user))
+        session.merge(
             Person(sub="ond-2", name="Luitenant Smits", roles=["onderzoeker"], units=["CLAS"])
         )
-        session.add(
+        session.merge(
             Person(
                 sub="oud-1",
                 name="Oud Personeel",
