@@ -38,7 +38,7 @@ async def test_the_worker_delivers_a_new_case_s_notifications(
         cfg = DispatcherInput(run_seconds=20, heartbeat_seconds=5)
         await ensure_dispatcher(dev_env.client, task_queue, cfg)
         await ensure_dispatcher(dev_env.client, task_queue, cfg)  # a second start joins the first
-        case = await CaseDriver.start(dev_env.client, policy, task_queue)
+        case = await CaseDriver.start(dev_env.client, policy, task_queue, store=directory)
         await _arrived(sink, 2)  # ontvangstbevestiging and intake contact, to the adviser
         await case.complete(
             TaskType.ontvangstbevestiging,

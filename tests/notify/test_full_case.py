@@ -65,7 +65,7 @@ def expected_counts(engine: Engine) -> tuple[Counter[str], Counter[str]]:
 async def test_a_full_case_reaches_exactly_the_right_people(
     time_worker, policy, task_queue, directory: Engine, sink: MailSink, mail_config: MailConfig
 ) -> None:
-    case = await MelderCase.start(time_worker.client, policy, task_queue)
+    case = await MelderCase.start(time_worker.client, policy, task_queue, store=directory)
     await drive_to_afdoening(case, ["ontslag"])
     await finish_afdoening(case, ["ontslag"])
     termijn = await case.open_task(TaskType.bezwaartermijn)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from temporalio.client import Client, WorkflowHandle
 
 from domain.case import (
@@ -19,6 +20,7 @@ from domain.phases import TaskType
 from domain.policy import DeadlinePolicy
 from domain.roles import Role
 from sg989.cases import start_case
+from store.melding import save_melding_text
 from workflows.case import CaseWorkflow
 
 UNIT = "CLAS/11LMB"
@@ -61,13 +63,24 @@ class CaseDriver:
 
     @classmethod
     async def start(
-        cls, client: Client, policy: DeadlinePolicy, task_queue: str, **melding_fields: Any
+        cls,
+        client: Client,
+        policy: DeadlinePolicy,
+        task_queue: str,
+        *,
+        store: Engine | None = None,
+        **melding_fields: Any,
     ) -> CaseDriver:
+        """Start a case; with ``store``, its text and contact go there first, as registration
+        does (the workflow itself never carries them)."""
         case_id = f"ZK-T-{uuid.uuid4().hex[:8]}"
+        registered = melding(**melding_fields)
+        if store is not None:
+            save_melding_text(store, case_id=case_id, melding=registered)
         handle = await start_case(
             client,
             case_id=case_id,
-            melding=melding(**melding_fields),
+            melding=registered,
             actor=COMMANDANT,
             policy=policy,
             task_queue=task_queue,
