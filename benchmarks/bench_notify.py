@@ -24,10 +24,10 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.mail import MailConfig, MailSession
+from benchmarks.sealing import bench_converter, ready_for_cases
 from domain.notifications import DispatcherInput, message_id, task_message
 from sg989.mail_sink import MailSink, start_sink
 from sg989.settings import Settings
@@ -116,10 +116,11 @@ async def run(samples: int, batch: int, poll: float) -> None:
     settings = Settings(data_dir=folder, smtp_port=port, notify_poll_seconds=poll)
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli_path()),
-        data_converter=pydantic_data_converter,
+        data_converter=bench_converter(),
         ui=False,
     )
     queue = "bench-notify"
+    await ready_for_cases(env.client)
     try:
         async with build_worker(env.client, engine, queue, settings):
             await ensure_dispatcher(env.client, queue, DispatcherInput(run_seconds=600))

@@ -29,11 +29,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 from temporalio import activity, workflow
 from temporalio.client import Client, WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 import store.models  # noqa: F401  (registers the tables)
+from benchmarks.sealing import bench_converter, ready_for_cases
 from domain.case import CompleteTask
 from domain.phases import TaskType
 from sg989.policy_files import load_policy
@@ -235,16 +235,19 @@ async def throughput(
 
 async def history_of_full_path(engine: Engine) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(test_server_path()), data_converter=pydantic_data_converter
+        test_server_existing_path=str(test_server_path()), data_converter=bench_converter()
     )
+    await ready_for_cases(env.client)
     async with env, build_worker(env.client, engine, CASE_QUEUE):
         case = await CaseDriver.start(env.client, load_policy(), CASE_QUEUE)
         await drive_to_afdoening(case, ["ontslag"])
         await finish_afdoening(case, ["ontslag"])
-        await env.sleep(timedelta(days=43))
+        termijn = await case.open_task(TaskType.bezwaartermijn)
+        await env.sleep(termijn.due_at - await env.get_current_time() + timedelta(minutes=1))
         for _ in range(2):
             await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "Goed gesprek."})
-        await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "Geïnformeerd."})
+        for _ in range(2):  # the feedback, then the outcome at closure
+            await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "Geïnformeerd."})
         await case.handle.result()
         histories = await all_runs(env.client, case.case_id)
     events = [e for h in histories for e in h.events]
@@ -293,10 +296,11 @@ async def main(rounds: int, only: str, levels: tuple[int, ...] = LEVELS) -> None
     if only in ("all", "throughput"):
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(temporal_cli_path()),
-            data_converter=pydantic_data_converter,
+            data_converter=bench_converter(),
             ui=False,
         )
         async with env:
+            await ready_for_cases(env.client)
             await throughput(env, engine, rounds, levels)
 
 

@@ -27,9 +27,9 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from benchmarks.sealing import BENCH_KEYS, bench_converter, ready_for_cases
 from sg989.policy_files import load_policy
 from sg989.temporal import temporal_cli_path
 from store.db import make_engine
@@ -48,6 +48,7 @@ def start_worker(address: str, data_dir: Path) -> subprocess.Popen[bytes]:
         "SG989_DATABASE_URL": "",
         "SG989_TASK_QUEUE": TASK_QUEUE,
         "SG989_LOG_FORMAT": "json",
+        "SG989_PAYLOAD_KEYS": BENCH_KEYS,  # the benchmark client's key ring
     }
     log = (data_dir / "workers.log").open("ab")
     return subprocess.Popen([sys.executable, "-m", "sg989", "worker"], env=env, stderr=log)
@@ -81,9 +82,10 @@ async def run(cases: int, workers: int, kill_after: float) -> None:
     upgrade_to_head(url)
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli_path()),
-        data_converter=pydantic_data_converter,
+        data_converter=bench_converter(),
         ui=False,
     )
+    await ready_for_cases(env.client)
     address = env.client.service_client.config.target_host
     processes = [start_worker(address, data_dir) for _ in range(workers)]
     try:

@@ -7,6 +7,7 @@ starved the projection activity of connections: all timed out and /health died w
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from api.main import create_app
 from sg989.settings import Settings
 from tests.api.conftest import http
 from tests.api.helpers import Users
+from tests.conftest import TEST_KEYS
 
 BURST = 50
 ONTVANGST = {"verzonden_op": "2026-11-30", "kanaal": "email"}
@@ -36,6 +38,7 @@ def worker_process(dev_env: WorkflowEnvironment, engine: Engine, task_queue: str
     url = engine.url.render_as_string(hide_password=False)
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.api.worker_process", address, task_queue, url],
+        env={**os.environ, "SG989_PAYLOAD_KEYS": TEST_KEYS},
         stdout=subprocess.PIPE,
         text=True,
     )

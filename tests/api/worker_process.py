@@ -4,17 +4,21 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from sg989.codec import encrypted_converter
+from sg989.keys import parse_keys
 from sg989.worker import build_worker
 from store.db import make_engine
 
 
 async def main(address: str, task_queue: str, database_url: str) -> None:
-    client = await Client.connect(address, data_converter=pydantic_data_converter)
+    # The test session's key ring (SG989_PAYLOAD_KEYS): the worker decodes what the tests seal.
+    ring = parse_keys(os.environ["SG989_PAYLOAD_KEYS"], "tests")
+    client = await Client.connect(address, data_converter=encrypted_converter(ring))
     async with build_worker(client, make_engine(database_url), task_queue):
         print("ready", flush=True)
         await asyncio.Event().wait()
