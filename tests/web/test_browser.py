@@ -204,6 +204,8 @@ async def test_a_case_from_melding_to_gesloten_in_the_browser(persons: dict[str,
     await do_task(
         coid, case_id, "Terugkoppeling aan de melder", fields(Verslag="Melder geïnformeerd.")
     )
+    # At closure the melder always hears the outcome (issue 7): a second terugkoppeling.
+    await do_task(coid, case_id, "Terugkoppeling aan de melder", fields(Verslag="Uitkomst gemeld."))
 
     await cdt.goto(f"/app/zaken/{case_id}", shot="zaak-gesloten")
     assert "Nu: Gesloten" in await cdt.page.inner_html("main")
