@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain.phases import Phase, TaskType
 from store.models import AuditEvent, Case, MeasureDecision
@@ -93,7 +93,9 @@ async def test_full_path_with_investigation_and_hac(
         measures = session.exec(select(MeasureDecision.measure)).all()
         assert measures == ["ontslag"]
         events = session.exec(
-            select(AuditEvent.event_type).where(AuditEvent.case_id == case.case_id)
+            select(AuditEvent.event_type)
+            .where(AuditEvent.case_id == case.case_id)
+            .order_by(col(AuditEvent.seq))
         ).all()
         assert events[0] == "melding_geregistreerd" and events[-1] == "zaak_gesloten"
 
