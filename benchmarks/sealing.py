@@ -6,17 +6,15 @@ attributes registered on the server they start (the workflow upserts them).
 
 from __future__ import annotations
 
-import base64
-import secrets
-
 from temporalio.client import Client
 from temporalio.converter import DataConverter
 
 from sg989.codec import encrypted_converter
-from sg989.keys import parse_keys
+from sg989.keys import new_key_line, parse_keys
 from sg989.temporal import register_search_attributes
 
-BENCH_KEYS = f"bench:{base64.b64encode(secrets.token_bytes(32)).decode()}"
+# Shaped like a production key (id and all): every sealed payload carries the key id.
+BENCH_KEYS = new_key_line().strip()
 
 
 def bench_converter() -> DataConverter:

@@ -16,6 +16,7 @@ import base64
 import os
 import secrets
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,8 +90,13 @@ def key_file(settings: Settings) -> Path:
     return settings.payload_key_file or settings.data_dir / DEFAULT_KEY_FILE
 
 
-def new_key_line() -> str:
-    key_id = datetime.now(UTC).strftime("k%Y%m%dT%H%M%S") + secrets.token_hex(2)
+def new_key_line(taken: Iterable[str] = ()) -> str:
+    """A fresh key: its id is the day it was made plus a random tail ("k261129a3f0"), short
+    because every sealed payload carries it."""
+    taken = set(taken)
+    key_id = ""
+    while not key_id or key_id in taken:
+        key_id = datetime.now(UTC).strftime("k%y%m%d") + secrets.token_hex(2)
     return f"{key_id} {base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode()}\n"
 
 
@@ -121,11 +127,18 @@ def load_keyring(settings: Settings) -> KeyRing:
     return parse_keys(path.read_text(), str(path))
 
 
+def _ids_in(text: str) -> set[str]:
+    try:
+        return set(parse_keys(text, "key file").keys)
+    except KeyRingError:  # empty or damaged: the new key is added all the same
+        return set()
+
+
 def rotate(settings: Settings) -> str:
     """Prepend a new key to the key file: it encrypts from the next start, old keys still read."""
     path = key_file(settings)
     old = path.read_text() if path.exists() else ""
-    line = new_key_line()
+    line = new_key_line(_ids_in(old))
     comments = [x for x in old.splitlines(keepends=True) if x.startswith("#")]
     rest = [x for x in old.splitlines(keepends=True) if not x.startswith("#")]
     _write_owner_only(path, "".join(comments) + line + "".join(rest))

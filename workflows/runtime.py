@@ -146,7 +146,7 @@ class CaseRuntime:
                 step,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=RECORD_RETRY,
-                summary=f"{len(events)} event(s) from {events[0].event.event_type}",
+                summary=search.step_summary(len(events), events[0].event.event_type),
             )
         except (ActivityError, ApplicationError) as err:  # local activities raise the cause
             self._pending = events + self._pending

@@ -14,6 +14,7 @@ from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from domain.case import CaseState
+    from domain.public import PublicText
     from domain.roles import defensieonderdeel_of
 
 CASE_NUMBER = SearchAttributeKey.for_keyword("CaseNumber")
@@ -67,10 +68,16 @@ def publish(case: object, s: CaseState) -> None:
         setattr(case, _PUBLISHED, wanted)
 
 
-def timer_summary(task_type: str, phase: str, milestone: str) -> str:
-    """What the UI shows on a deadline timer, e.g. "escalatie: weging (weging)"."""
-    return f"{milestone}: {task_type} ({phase})"
+def timer_summary(task_type: str, phase: str, milestone: str) -> PublicText:
+    """What the UI shows on a deadline timer, e.g. "escalatie: weging (weging)"; in clear
+    (vocabulary only), so the timeline reads without the codec."""
+    return PublicText(f"{milestone}: {task_type} ({phase})")
 
 
-def activity_summary(event_type: str, phase: str) -> str:
-    return f"record {event_type} ({phase})"
+def activity_summary(event_type: str, phase: str) -> PublicText:
+    return PublicText(f"record {event_type} ({phase})")
+
+
+def step_summary(events: int, first_event_type: str) -> PublicText:
+    """What the UI shows on a store write: how many audit events, starting with which type."""
+    return PublicText(f"{events} event(s) from {first_event_type}")

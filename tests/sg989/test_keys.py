@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 from temporalio.api.common.v1 import Payload
 
-from sg989.codec import EncryptionCodec
+from sg989.codec import KEY_ID, EncryptionCodec
 from sg989.keys import KeyRingError, load_keyring, reseal_store, rotate
 from sg989.settings import Settings
 from store import sealed
@@ -43,7 +43,7 @@ async def test_after_rotation_new_payloads_use_the_new_key_and_old_ones_still_op
     [sealed_after] = await new.encode([Payload(data=b"2")])
 
     assert ring.active == new_id and len(ring.keys) == 2
-    assert sealed_after.metadata["encryption-key-id"] == new_id.encode()
+    assert sealed_after.metadata[KEY_ID] == new_id.encode()
     assert [p.data for p in await new.decode([sealed_before, sealed_after])] == [b"1", b"2"]
     assert stat.S_IMODE((tmp_path / "payload-keys").stat().st_mode) == 0o600
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import json
 
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from domain.phases import TaskType
-from sg989.codec import ENCODING
+from sg989.codec import DEFLATED, ENCODING, is_contentless
 from sg989.worker import workflow_runner
 from tests.conftest import TEST_CONVERTER
 from tests.workflows.driver import COID, COMMANDANT, CaseDriver
@@ -64,23 +66,40 @@ async def test_raw_history_holds_no_melding_text_contact_or_names(
 
     assert COMMANDANT.name in (await case.state()).model_dump_json()  # the workflow knows it
     assert [s for s in SECRETS if s in text] == []
-    encodings = {
-        base64.b64decode(p["metadata"]["encoding"])
-        for p in _payloads(json.loads(history.to_json()))
-    }
-    assert encodings == {ENCODING}
+    raw = json.loads(history.to_json())
+    payloads = [json_format.ParseDict(p, Payload()) for p in _payloads(raw)]
+    encodings = {p.metadata["encoding"] for p in payloads if not is_contentless(p)}
+    assert encodings and encodings <= {ENCODING, DEFLATED}  # sealed, deflated where it pays
+
+
+async def test_the_timeline_explains_itself_without_the_codec(
+    dev_worker, policy, task_queue
+) -> None:
+    """Timer and store-write summaries name task types, phases and events only: left in clear."""
+    case = await driven_case(dev_worker, policy, task_queue)
+    history = await case.handle.fetch_history()
+
+    summaries = [
+        json.loads(e.user_metadata.summary.data)
+        for e in history.events
+        if e.HasField("user_metadata")
+    ]
+
+    assert "herinnering: ontvangstbevestiging (intake)" in summaries
+    assert "escalatie: weging (weging)" in summaries or "herinnering: weging (weging)" in summaries
+    assert any(s.endswith("event(s) from taak_afgerond") for s in summaries)
 
 
 def _payloads(node: object) -> list[dict]:
     """Payloads of the case. Plain by design, without personal data: search attributes
-    (tests/workflows/test_search_attributes.py) and the SDK's own marker bookkeeping (patch
-    ids; a local activity's seq, attempt and times, whose result is sealed)."""
+    (tests/workflows/test_search_attributes.py), summaries (below) and the SDK's own marker
+    bookkeeping (patch ids; a local activity's seq, attempt and times)."""
     if isinstance(node, dict):
         own = [node] if "metadata" in node and "encoding" in node.get("metadata", {}) else []
         return own + [
             p
             for k, v in node.items()
-            if k not in ("searchAttributes", "patch-data", "data")
+            if k not in ("searchAttributes", "patch-data", "data", "summary")
             for p in _payloads(v)
         ]
     if isinstance(node, list):
