@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+from datetime import UTC, datetime, timedelta
 
 from temporalio.client import Client, WorkflowHandle
 
 from domain.phases import TaskType
 from sg989.temporal import temporal_cli_path
-from tests.workflows.driver import CaseDriver
+from tests.workflows.driver import COID, CaseDriver
 from tests.workflows.test_deadlines import keuze_task, sleep_until
 from workflows import search
 
@@ -68,3 +69,31 @@ async def test_the_operator_query_works_on_the_dev_server(dev_worker, policy, ta
         capture_output=True, text=True, timeout=30, check=True,
     )  # fmt: skip
     assert case.case_id in cli.stdout
+
+
+async def test_a_late_case_is_found_by_phase_and_overdue_on_the_dev_server(
+    dev_worker, policy, task_queue
+) -> None:
+    """No waiting: the ontvangstbevestiging went out a year before the case was registered,
+    so the Wbk feedback term (3 months from that day) has passed when the task opens."""
+    case = await CaseDriver.start(dev_worker.client, policy, task_queue)
+    sent = (await case.handle.describe()).start_time.date() - timedelta(days=365)
+    await case.complete(
+        TaskType.ontvangstbevestiging, COID, {"verzonden_op": sent.isoformat(), "kanaal": "post"}
+    )
+    await case.complete(TaskType.intake_contact, COID, {"samenvatting": "Melder gesproken."})
+    await case.choose("onderzoek_overwogen")  # on to the weging; the feedback is still late
+    feedback = await case.open_task(TaskType.terugkoppeling_melder)
+    assert feedback.due_at < datetime.now(UTC) and feedback.escalation_level > 0  # escalated
+    query = f"Phase='weging' AND Overdue=true AND CaseNumber='{case.case_id}'"
+
+    assert await listed(dev_worker.client, query) == [case.case_id]
+    address = dev_worker.client.service_client.config.target_host
+    cli = subprocess.run(
+        [str(temporal_cli_path()), "workflow", "list", "--address", address, "--query", query],
+        capture_output=True, text=True, timeout=30, check=True,
+    )  # fmt: skip
+    assert case.case_id in cli.stdout
+
+    await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "Alsnog gedaan."})
+    assert await listed(dev_worker.client, query.replace("true", "false")) == [case.case_id]
