@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.transition import Notification
 
 # Our own workflow modules are sandboxed like this one: only domain passes through.
+from workflows import patches
 from workflows.practice import PracticeUpdates, validated
 from workflows.runtime import CaseEnded
 
@@ -262,7 +263,7 @@ class CaseWorkflow(PracticeUpdates):
 
     @workflow.update
     async def withdraw_melding(self, req: WithdrawMelding) -> UpdateResult:
-        if not workflow.patched(WITHDRAWAL_KEEPS_OBLIGATIONS):
+        if not patches.patched(WITHDRAWAL_KEEPS_OBLIGATIONS):
             self.emit("melding_ingetrokken", actor=req.actor, details={"reden": req.reason})
             self.close("ingetrokken", req.reason, actor=req.actor)
             await self.settled()

@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         onderzoek_due,
     )
 
+from workflows import patches
 from workflows.runtime import CaseRuntime
 
 Step = Callable[[], Awaitable[Phase]]
@@ -77,7 +78,7 @@ class Lifecycle(CaseRuntime):
 
     def _terugkoppeling_due(self, bevestiging: TaskState) -> datetime:
         """The Wbk clock runs from the day the ontvangstbevestiging was sent."""
-        if not workflow.patched(TERMS_FROM_POLICY):
+        if not patches.patched(TERMS_FROM_POLICY):
             return legacy_terugkoppeling_due(workflow.now())
         start = workflow.now()
         if bevestiging.status == "done":
@@ -192,13 +193,13 @@ class Lifecycle(CaseRuntime):
                 betrokkene.maatregelen = list(payload_of(task, BesluitAfdoening).maatregelen)
                 betrokkene.besluit_at = task.completed_at
         self._latest(TaskType.nazorg_afspraak) or self.open_task(TaskType.nazorg_afspraak)
-        if workflow.patched(NAZORG_FROM_BESLUIT):
+        if patches.patched(NAZORG_FROM_BESLUIT):
             self._open_checkins(self._besluit_at())
         return Phase.bezwaar
 
     async def bezwaar(self) -> Phase:
         decided = [b for b in self.s.betrokkenen.values() if b.besluit_at is not None]
-        if workflow.patched(NO_BEZWAAR_FOR_GEEN_MAATREGEL):
+        if patches.patched(NO_BEZWAAR_FOR_GEEN_MAATREGEL):
             decided = [b for b in decided if needs_bezwaartermijn(b.maatregelen)]
         await asyncio.gather(*(self._bezwaar_of(b) for b in decided))
         return Phase.nazorg
@@ -216,7 +217,7 @@ class Lifecycle(CaseRuntime):
             return
         betrokkene.bezwaar = "ingediend"
         bezwaar = payload_of(termijn, Bezwaar)
-        if workflow.patched(TERMS_FROM_POLICY):
+        if patches.patched(TERMS_FROM_POLICY):
             received = datetime.combine(bezwaar.ontvangen_op, besluit_at.timetz())
             due = beslissing_op_bezwaar_due(
                 self.s, termijn.due_at, received, advisory=bezwaar.advies_commissie
@@ -249,7 +250,7 @@ class Lifecycle(CaseRuntime):
         await self.until_done(*checkins)
         feedback = [t for t in self.s.open_tasks() if t.task_type == TaskType.terugkoppeling_melder]
         await self.until_done(*feedback)
-        if workflow.patched(CLOSE_AFTER_OBLIGATIONS):
+        if patches.patched(CLOSE_AFTER_OBLIGATIONS):
             await self._final_obligations()
         self.close("afgedaan", "afdoening, bezwaar en nazorg afgerond")
         return Phase.gesloten

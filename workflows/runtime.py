@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.rows import CaseRows
     from domain.transition import AuditEventIn, CaseStep, Notification, StepEvent, Transition
 
-from workflows import search
+from workflows import patches, search
 
 RECORD_TRANSITION = "record_transition"
 RECORD_STEP = "record_step"
@@ -57,7 +57,7 @@ class CaseRuntime:
 
     def _one_write_per_step(self) -> bool:
         if self._steps is None:
-            self._steps = workflow.patched(ONE_WRITE_PER_STEP)
+            self._steps = patches.patched(ONE_WRITE_PER_STEP)
         return self._steps
 
     # -- events and projection -------------------------------------------------------------

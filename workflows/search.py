@@ -12,6 +12,8 @@ from __future__ import annotations
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
+from workflows import patches
+
 with workflow.unsafe.imports_passed_through():
     from domain.case import CaseState
     from domain.public import PublicText
@@ -54,7 +56,7 @@ def current(s: CaseState) -> dict[str, str | bool]:
 
 def publish(case: object, s: CaseState) -> None:
     """Upsert the attributes that changed since the last call for this run (none: no command)."""
-    if not workflow.patched(PATCH):
+    if not patches.patched(PATCH):
         return
     wanted = current(s)
     published: dict[str, str | bool] = getattr(case, _PUBLISHED, {})

@@ -171,6 +171,21 @@ async def steps_full_investigation(env: WorkflowEnvironment) -> list[str]:
     return [case.case_id]
 
 
+async def patch_baseline(env: WorkflowEnvironment) -> list[str]:
+    """One marker for every earlier patch (workflows/patches.py): the full investigation path."""
+    case = await CaseDriver.start(env.client, load_policy(), QUEUE)
+    await drive_to_afdoening(case, ["ontslag"])
+    await finish_afdoening(case, ["ontslag"])
+    termijn = await case.open_task(TaskType.bezwaartermijn)
+    await env.sleep(termijn.due_at - await env.get_current_time() + timedelta(minutes=1))
+    for _ in range(2):
+        await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "v"})
+    for _ in range(2):  # the feedback, then the outcome at closure
+        await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
+    await case.handle.result()
+    return [case.case_id]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "closed_after_nazorg": closed_after_nazorg,
     "running_in_onderzoek": running_in_onderzoek,
@@ -180,6 +195,7 @@ SCENARIOS: dict[str, Scenario] = {
     "continued_as_new": continued_as_new,
     "due_process_2026_2": due_process_2026_2,
     "steps_full_investigation": steps_full_investigation,
+    "patch_baseline": patch_baseline,
 }
 
 

@@ -9,6 +9,7 @@ import re
 from temporalio.client import WorkflowHistory
 
 from tests.workflows.driver import CaseDriver, melding
+from workflows.patches import BASELINE
 
 
 def payload_text(history: WorkflowHistory) -> str:
@@ -56,3 +57,26 @@ async def test_history_carries_no_melding_text_and_one_write_per_update(
             p.data.decode("utf-8", "ignore") for v in marker.details.values() for p in v.payloads
         ]
         assert "policy" not in json.dumps(written)
+
+
+async def test_a_new_case_records_one_patch_marker_for_every_earlier_patch(
+    time_worker, policy, task_queue
+) -> None:
+    """Each patch asked one by one costs a marker and a TemporalChangeVersion upsert."""
+    case = await CaseDriver.start(time_worker.client, policy, task_queue)
+    await case.intake()
+    await case.choose("onderzoek_overwogen")
+    history = await case.handle.fetch_history()
+
+    patches = [
+        json.loads(e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
+        for e in history.events
+        if e.marker_recorded_event_attributes.marker_name == "core_patch"
+    ]
+    change_versions = [
+        e
+        for e in history.events
+        if "TemporalChangeVersion"
+        in e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+    ]
+    assert patches == [BASELINE] and len(change_versions) == 1
