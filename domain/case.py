@@ -152,6 +152,14 @@ class BetrokkeneState(BaseModel):
     geschorst: bool = False
 
 
+class Closing(BaseModel):
+    """A closure decided (withdrawal, klacht) that waits for the outcome feedback to the melder."""
+
+    outcome: Outcome
+    reason: str
+    actor: Actor | None = None
+
+
 class CaseState(BaseModel):
     case_id: str
     melding: MeldingFacts
@@ -181,6 +189,8 @@ class CaseState(BaseModel):
     linked_parties: list[str] = Field(default_factory=list)
     getuigen: list[str] = Field(default_factory=list)
     related_cases: list[str] = Field(default_factory=list)
+    # Set while the melder is told the outcome of a withdrawal or klacht; then the case closes.
+    closing: Closing | None = None
 
     def open_tasks(self) -> list[TaskState]:
         return [t for t in self.tasks.values() if t.is_open]

@@ -58,6 +58,7 @@ class CaseWorkflow(PracticeUpdates):
                 self.watch(task)
         with contextlib.suppress(CaseEnded):  # withdrawn: the update handler closed the case
             await self._run_phases(start)
+        await self.finish_closing()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self.settled()
         projector.cancel()
@@ -65,11 +66,11 @@ class CaseWorkflow(PracticeUpdates):
 
     async def _run_phases(self, start: StartCase) -> None:
         steps = self.steps()
-        while self.s.status == "open":
+        while self.s.status == "open" and self.s.closing is None:
             if self._history_too_long(start):
                 await self._continue_as_new(start)
             next_phase = await steps[self.s.phase]()
-            if self.s.status == "open":
+            if self.s.status == "open" and self.s.closing is None:
                 self.enter(next_phase)
 
     @staticmethod
@@ -170,7 +171,7 @@ class CaseWorkflow(PracticeUpdates):
         if isinstance(parsed, SchorsingReview):
             self._after_schorsing_review(task.betrokkene, parsed)
         if isinstance(parsed, BesluitNaIntrekking) and not parsed.voortzetten:
-            self.close("ingetrokken", parsed.motivering, actor=req.actor)
+            self.close_after_feedback("ingetrokken", parsed.motivering, actor=req.actor)
         await self.settled()
         return self._result(task.task_id)
 
@@ -276,7 +277,8 @@ class CaseWorkflow(PracticeUpdates):
         )
         task_id = None
         if effect == "sluiten":
-            self.close("ingetrokken", req.reason, actor=req.actor)
+            uitkomst = self.close_after_feedback("ingetrokken", req.reason, actor=req.actor)
+            task_id = uitkomst.task_id if uitkomst else None
         elif effect == "bg_beslist":
             task_id = self.open_task(TaskType.besluit_na_intrekking).task_id
         await self.settled()

@@ -23,6 +23,16 @@ def is_negative_weging(advies: str | None) -> bool:
 
 
 def check_case_open(state: CaseState) -> None:
+    check_not_closed(state)
+    if state.closing is not None:
+        raise reject(
+            Rejection.conflict,
+            f"case {state.case_id} is closing ({state.closing.outcome}): only the outcome "
+            "feedback to the melder remains",
+        )
+
+
+def check_not_closed(state: CaseState) -> None:
     if state.status != "open":
         raise reject(
             Rejection.conflict,
@@ -59,7 +69,7 @@ def check_in_scope(state: CaseState, actor: Actor, roles: list[Role], action: st
 
 
 def open_task_for(state: CaseState, task_id: str) -> TaskState:
-    check_case_open(state)
+    check_not_closed(state)  # while closing, the outcome feedback task is still open
     task = state.tasks.get(task_id)
     if task is None:
         raise reject(Rejection.not_found, f"case {state.case_id} has no task {task_id}")

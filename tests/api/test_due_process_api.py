@@ -53,6 +53,9 @@ async def test_reopening_and_early_nazorg_over_http(api, headers) -> None:
         "keuze_afhandeling",
         {"keuze": "klacht", "motivering": "m", "klacht_referentie": "COG-9"},
     )
+    await users.complete(
+        "coid_adviseur", case_id, "terugkoppeling_melder", {"verslag": "Uitkomst gemeld."}
+    )  # issue 7: the melder hears the outcome before the case closes
     body = {"grond": "nieuwe_feiten", "reason": "Nieuwe getuige."}
     not_bg = await api.post(f"/cases/{case_id}/reopen", json=body, headers=headers("jurist"))
     assert not_bg.status_code == 403

@@ -145,6 +145,9 @@ async def test_a_closed_case_accepts_no_change(api, headers, engine) -> None:
         "keuze_afhandeling",
         {"keuze": "klacht", "motivering": "COG.", "klacht_referentie": "K-1"},
     )
+    await users.complete(
+        "coid_adviseur", case_id, "terugkoppeling_melder", {"verslag": "Uitkomst gemeld."}
+    )  # issue 7: the melder hears the outcome before the case closes
     case = await users.case("commandant", case_id)
     assert (case["status"], case["outcome"]) == ("gesloten", "doorverwezen_klacht")
     with Session(engine) as session:
@@ -274,7 +277,10 @@ async def test_schorsing_starts_its_review_and_withdrawal_closes_the_case(api, h
         json={"reason": "Melder trekt in."},
         headers=headers("coid_adviseur"),
     )
-    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "gesloten"
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "open"
+    await users.complete(
+        "coid_adviseur", case_id, "terugkoppeling_melder", {"verslag": "Uitkomst gemeld."}
+    )  # issue 7: the melder hears the outcome before the case closes
     case = await users.case("commandant", case_id)
     assert (case["outcome"], case["open_tasks"]) == ("ingetrokken", [])
     again = await api.post(

@@ -94,6 +94,7 @@ async def test_a_closed_case_reopens_with_reasons_and_keeps_its_timeline(
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
     await case.intake()
     await case.choose("klacht", klacht_referentie="COG-2026-3")
+    await case.give_outcome()
     await case.handle.result()
     request = ReopenCase(
         actor=COMMANDANT, grond="nieuwe_feiten", reason="Nieuwe getuige meldt zich."
