@@ -10,6 +10,7 @@ used) and keyword-only plain arguments, so the web app can call them as the rout
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -35,12 +36,15 @@ from domain.case import (
 from domain.errors import CaseRuleViolation, Rejection
 from domain.payloads import PAYLOAD_MODEL, BesluitAfdoening
 from domain.phases import TaskType
+from domain.policy import DeadlinePolicy
 from domain.roles import Role
 from domain.rules.afdoening import check_measure_names_a_betrokkene
 from domain.rules.complete import completing_roles
 from domain.rules.duties import check_assignee_holds_role
+from domain.rules.terms import ExtensionRow, check_extender, check_extension
+from sg989.policy_files import policy_of_version
 from store.directory import get_person
-from store.models import Person, Task
+from store.models import Case, Person, Task
 from workflows.case import CaseWorkflow
 
 REJECTION_STATUS = {
@@ -194,6 +198,12 @@ async def complete(
     return await run_update(client, task.case_id, CaseWorkflow.complete_task, request)
 
 
+def _case_policy_version(engine: Engine, case_id: str) -> str:
+    with Session(engine) as session:
+        case = session.get(Case, case_id)
+        return case.policy_version if case is not None else ""
+
+
 async def extend(
     store: Store,
     client: Client,
@@ -202,13 +212,36 @@ async def extend(
     task_id: str,
     extend_roles: list[Role],
     body: Any,
+    policy: DeadlinePolicy | None = None,
 ) -> UpdateResult:
+    """Who may extend is policy per clock of the case's own version: the workflow's rule, early
+    (``domain.rules.terms``); ``extend_roles`` only where that version is unknown here."""
     task, _ = await open_task(store, user, task_id)
-    actor = acting_as(user, extend_roles, "extending a deadline")
+    version = await run_in_threadpool(_case_policy_version, engine_of(store), task.case_id)
+    case_policy = policy if policy is not None and policy.version == version else None
+    case_policy = case_policy or policy_of_version(version)
+    if case_policy is None or task.due_at is None or task.status != "open":
+        actor = acting_as(user, extend_roles, "extending a deadline")  # the workflow says why
+    else:
+        due = task.due_at if task.due_at.tzinfo else task.due_at.replace(tzinfo=UTC)
+        target = ExtensionRow(label=task.label, due_at=due, extensions=task.extensions)
+        actor = _early_extend_check(case_policy, task, target, user, body.new_due_at)
     request = domain_request(
         ExtendTask, actor=actor, task_id=task_id, new_due_at=body.new_due_at, reason=body.reason
     )
     return await run_update(client, task.case_id, CaseWorkflow.extend_task, request)
+
+
+def _early_extend_check(
+    policy: DeadlinePolicy, task: Task, target: ExtensionRow, user: Actor, new_due_at: datetime
+) -> Actor:
+    task_type = TaskType(task.task_type)
+    try:
+        role = check_extender(policy, task_type, target, user)
+        check_extension(policy, task_type, target, new_due_at, datetime.now(UTC))
+    except CaseRuleViolation as exc:
+        raise Problem(REJECTION_STATUS[exc.kind.value], exc.message) from None
+    return user.model_copy(update={"acting_role": role})
 
 
 async def reassign(

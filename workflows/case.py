@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.payloads import BesluitNaIntrekking, SchorsingReview, parse_payload
     from domain.phases import Phase, TaskType
     from domain.roles import is_kmar
+    from domain.rules.terms import extended_due
     from domain.transition import Notification
 
 # Our own workflow modules are sandboxed like this one: only domain passes through.
@@ -34,6 +35,7 @@ from workflows.practice import PracticeUpdates, validated
 from workflows.runtime import CaseEnded
 
 WITHDRAWAL_KEEPS_OBLIGATIONS = "withdrawal-keeps-obligations"
+EXTENSION_ENDS_WORKING_DAY = "extension-ends-working-day"
 
 
 @workflow.defn(name="CaseWorkflow")
@@ -185,6 +187,8 @@ class CaseWorkflow(PracticeUpdates):
         previous = task.due_at
         now = workflow.now()
         task.due_at = req.new_due_at
+        if workflow.patched(EXTENSION_ENDS_WORKING_DAY):  # as every term does (issue 7 item 9)
+            task.due_at = extended_due(self.s.policy, req.new_due_at)
         task.extensions += 1
         task.escalation_level = 0
         task.reminder_at = self.s.policy.reminder_at(task.opened_at, task.due_at)

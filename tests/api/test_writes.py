@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from temporalio.client import Client
 
 from api.main import create_app
+from domain.workcalendar import CalendarPolicy
 from store.models import AuditEvent, Case, CaseRegistration, Task
 from tests.api.conftest import MELDING, http
 from tests.api.helpers import Users
@@ -100,6 +101,8 @@ async def test_extend_and_reassign(api, headers) -> None:
     await users.through_intake(case_id)
     task = await users.task("commandant", case_id, "keuze_afhandeling")
     later = (datetime.now(UTC) + timedelta(days=60)).replace(hour=12, minute=0, second=0)
+    while not CalendarPolicy().is_working_day(later.date()):  # an extension ends on a working day
+        later += timedelta(days=1)
     extended = await api.post(
         f"/tasks/{task['task_id']}/extend",
         json={"new_due_at": later.isoformat(), "reason": "Commandant op missie."},
