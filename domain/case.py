@@ -211,7 +211,11 @@ class StartCase(BaseModel):
     registered_by: Actor
     policy: DeadlinePolicy
     resume: CaseState | None = None
+    # Runs before reopening became an Update carried the request here (kept for replay).
     reopen: ReopenCase | None = None
+    # A closed case's new run that waits for the ``reopen`` Update (update-with-start): its
+    # validator decides; refused, the run ends as closed as it began.
+    reopen_by_update: bool = False
     # 0: continue-as-new when the server suggests it; a number forces it earlier (tests, tuning).
     history_event_limit: int = 0
 

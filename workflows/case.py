@@ -55,7 +55,11 @@ class CaseWorkflow(PracticeUpdates):
             self._register()
         else:
             if start.reopen is not None and self.s.status == "gesloten":
-                self._reopen(start.reopen)
+                self._reopen(start.reopen)  # runs reopened before the reopen Update existed
+            if start.reopen_by_update:  # the Update arrives with the start, ahead of run()
+                await workflow.wait_condition(
+                    lambda: self.s.status == "open" or workflow.all_handlers_finished()
+                )
             for task in self.s.open_tasks():
                 self.watch(task)
         with contextlib.suppress(CaseEnded):  # withdrawn: the update handler closed the case
@@ -241,6 +245,17 @@ class CaseWorkflow(PracticeUpdates):
     @extend_task.validator
     def _validate_extend(self, req: ExtendTask) -> None:
         validated(lambda: rules.check_extend(self.s, req, workflow.now()))
+
+    @workflow.update
+    async def reopen(self, req: ReopenCase) -> UpdateResult:
+        """A closed case reopens in a new run (update-with-start); the timeline carries on."""
+        self._reopen(req)
+        await self.settled()
+        return self._result()
+
+    @reopen.validator
+    def _validate_reopen(self, req: ReopenCase) -> None:
+        validated(lambda: rules.check_reopen(self.s, req))
 
     @workflow.update
     async def reassign_task(self, req: ReassignTask) -> UpdateResult:

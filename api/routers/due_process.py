@@ -1,6 +1,7 @@
 """Due process on a case: early nazorg, betrokkenen and getuigen, related meldingen, the protected
-party link, and reopening a closed case. Each is a workflow Update (or a new run) whose rules
-live in ``domain.rules``; a refusal is a problem with the rule's own sentence."""
+party link, and reopening a closed case. Each is a workflow Update (the reopen sent with its new
+run's start) whose rules live in ``domain.rules``; a refusal is a problem with the rule's own
+sentence."""
 
 from __future__ import annotations
 
@@ -103,7 +104,7 @@ PARTY = Step(
     lambda unit: [intake_role(unit)],  # the case's own adviser
     "recording a conflict of interest",
 )
-REOPEN = Step(ReopenCase, None, [Role.commandant], "reopening a case")  # a new run, not an Update
+REOPEN = Step(ReopenCase, CaseWorkflow.reopen, [Role.commandant], "reopening a case")
 VOORNEMEN = Step(
     NewVoornemen, CaseWorkflow.new_voornemen, [Role.commandant], "asking for a new voornemen"
 )
@@ -175,9 +176,9 @@ async def reopen(
     actor = await steps.actor(case_id, REOPEN, {})
     request = updates.domain_request(ReopenCase, actor=actor, **body.model_dump())
     try:
-        await reopen_case(
+        result = await reopen_case(
             steps.client, case_id=case_id, request=request, task_queue=settings.task_queue
         )
     except CaseRuleViolation as exc:
         raise Problem(updates.REJECTION_STATUS[exc.kind.value], exc.message) from None
-    return {"case_id": case_id, "status": "open", "phase": body.phase.value}
+    return {"case_id": case_id, "status": result.status, "phase": result.phase.value}
