@@ -198,10 +198,16 @@ async def complete(
     return await run_update(client, task.case_id, CaseWorkflow.complete_task, request)
 
 
-def _case_policy_version(engine: Engine, case_id: str) -> str:
+def _case_policy(
+    engine: Engine, case_id: str, current: DeadlinePolicy | None
+) -> DeadlinePolicy | None:
+    """The policy version the case started with: the running one, else its published file."""
     with Session(engine) as session:
         case = session.get(Case, case_id)
-        return case.policy_version if case is not None else ""
+        version = case.policy_version if case is not None else ""
+    if current is not None and current.version == version:
+        return current
+    return policy_of_version(version)
 
 
 async def extend(
@@ -217,9 +223,7 @@ async def extend(
     """Who may extend is policy per clock of the case's own version: the workflow's rule, early
     (``domain.rules.terms``); ``extend_roles`` only where that version is unknown here."""
     task, _ = await open_task(store, user, task_id)
-    version = await run_in_threadpool(_case_policy_version, engine_of(store), task.case_id)
-    case_policy = policy if policy is not None and policy.version == version else None
-    case_policy = case_policy or policy_of_version(version)
+    case_policy = await run_in_threadpool(_case_policy, engine_of(store), task.case_id, policy)
     if case_policy is None or task.due_at is None or task.status != "open":
         actor = acting_as(user, extend_roles, "extending a deadline")  # the workflow says why
     else:
