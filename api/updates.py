@@ -10,6 +10,7 @@ used) and keyword-only plain arguments, so the web app can call them as the rout
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -35,12 +36,15 @@ from domain.case import (
 from domain.errors import CaseRuleViolation, Rejection
 from domain.payloads import PAYLOAD_MODEL, BesluitAfdoening
 from domain.phases import TaskType
+from domain.policy import DeadlinePolicy
 from domain.roles import Role
 from domain.rules.afdoening import check_measure_names_a_betrokkene
 from domain.rules.complete import completing_roles
 from domain.rules.duties import check_assignee_holds_role
+from domain.rules.terms import ExtensionRow, check_extender, check_extension
+from sg989.policy_files import policy_of_version
 from store.directory import get_person
-from store.models import Person, Task
+from store.models import Case, Person, Task
 from workflows.case import CaseWorkflow
 
 REJECTION_STATUS = {
@@ -194,6 +198,18 @@ async def complete(
     return await run_update(client, task.case_id, CaseWorkflow.complete_task, request)
 
 
+def _case_policy(
+    engine: Engine, case_id: str, current: DeadlinePolicy | None
+) -> DeadlinePolicy | None:
+    """The policy version the case started with: the running one, else its published file."""
+    with Session(engine) as session:
+        case = session.get(Case, case_id)
+        version = case.policy_version if case is not None else ""
+    if current is not None and current.version == version:
+        return current
+    return policy_of_version(version)
+
+
 async def extend(
     store: Store,
     client: Client,
@@ -202,13 +218,34 @@ async def extend(
     task_id: str,
     extend_roles: list[Role],
     body: Any,
+    policy: DeadlinePolicy | None = None,
 ) -> UpdateResult:
+    """Who may extend is policy per clock of the case's own version: the workflow's rule, early
+    (``domain.rules.terms``); ``extend_roles`` only where that version is unknown here."""
     task, _ = await open_task(store, user, task_id)
-    actor = acting_as(user, extend_roles, "extending a deadline")
+    case_policy = await run_in_threadpool(_case_policy, engine_of(store), task.case_id, policy)
+    if case_policy is None or task.due_at is None or task.status != "open":
+        actor = acting_as(user, extend_roles, "extending a deadline")  # the workflow says why
+    else:
+        due = task.due_at if task.due_at.tzinfo else task.due_at.replace(tzinfo=UTC)
+        target = ExtensionRow(label=task.label, due_at=due, extensions=task.extensions)
+        actor = _early_extend_check(case_policy, task, target, user, body.new_due_at)
     request = domain_request(
         ExtendTask, actor=actor, task_id=task_id, new_due_at=body.new_due_at, reason=body.reason
     )
     return await run_update(client, task.case_id, CaseWorkflow.extend_task, request)
+
+
+def _early_extend_check(
+    policy: DeadlinePolicy, task: Task, target: ExtensionRow, user: Actor, new_due_at: datetime
+) -> Actor:
+    task_type = TaskType(task.task_type)
+    try:
+        role = check_extender(policy, task_type, target, user)
+        check_extension(policy, task_type, target, new_due_at, datetime.now(UTC))
+    except CaseRuleViolation as exc:
+        raise Problem(REJECTION_STATUS[exc.kind.value], exc.message) from None
+    return user.model_copy(update={"acting_role": role})
 
 
 async def reassign(

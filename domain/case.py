@@ -152,6 +152,14 @@ class BetrokkeneState(BaseModel):
     geschorst: bool = False
 
 
+class Closing(BaseModel):
+    """A closure decided (withdrawal, klacht) that waits for the outcome feedback to the melder."""
+
+    outcome: Outcome
+    reason: str
+    actor: Actor | None = None
+
+
 class CaseState(BaseModel):
     case_id: str
     melding: MeldingFacts
@@ -181,6 +189,8 @@ class CaseState(BaseModel):
     linked_parties: list[str] = Field(default_factory=list)
     getuigen: list[str] = Field(default_factory=list)
     related_cases: list[str] = Field(default_factory=list)
+    # Set while the melder is told the outcome of a withdrawal or klacht; then the case closes.
+    closing: Closing | None = None
 
     def open_tasks(self) -> list[TaskState]:
         return [t for t in self.tasks.values() if t.is_open]
@@ -201,7 +211,11 @@ class StartCase(BaseModel):
     registered_by: Actor
     policy: DeadlinePolicy
     resume: CaseState | None = None
+    # Runs before reopening became an Update carried the request here (kept for replay).
     reopen: ReopenCase | None = None
+    # A closed case's new run that waits for the ``reopen`` Update (update-with-start): its
+    # validator decides; refused, the run ends as closed as it began.
+    reopen_by_update: bool = False
     # 0: continue-as-new when the server suggests it; a number forces it earlier (tests, tuning).
     history_event_limit: int = 0
 

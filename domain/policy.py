@@ -134,6 +134,13 @@ class DeadlinePolicy(BaseModel):
         local_end = add_term(to_amsterdam(start), amount, unit)
         return self.calendar.deadline(from_amsterdam(local_end))
 
+    def deadline_on(self, moment: datetime) -> datetime:
+        """A moment set by hand (an extension) as a term end: with a calendar, the end of that
+        working day in Amsterdam, or of the next one; without one (before 2026.2), unchanged."""
+        if self.calendar is None:
+            return moment
+        return self.calendar.deadline(moment)
+
     def due(self, task_type: TaskType, start: datetime, *, via_mid: bool = False) -> datetime:
         clock = self.clocks[task_type]
         term = clock.mid_term if via_mid and clock.mid_term else clock.term

@@ -6,11 +6,17 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import select
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from domain.case import Actor, CaseState, Melding, ReopenCase, StartCase
+from domain.case import Actor, CaseState, Melding, ReopenCase, StartCase, UpdateResult
 from domain.errors import CaseRuleViolation, Rejection
 from domain.policy import DeadlinePolicy
 from domain.rules.practice import check_reopen
@@ -80,9 +86,14 @@ async def start_case(
 
 async def reopen_case(
     client: Client, *, case_id: str, request: ReopenCase, task_queue: str
-) -> WorkflowHandle:
+) -> UpdateResult:
     """Reopen a closed case with reasons: a new run of its workflow that carries on the state and
-    the timeline of the closed one. Raises CaseRuleViolation saying why when it may not."""
+    the timeline of the closed one. Raises CaseRuleViolation saying why when it may not.
+
+    The reopen is an Update sent with the new run's start (update-with-start), so its validator
+    (``domain.rules.practice.check_reopen``) decides inside the case. The same rule runs here
+    first, on the closed run's final state: a refused reopen starts no run and writes nothing.
+    """
     handle = client.get_workflow_handle_for(CaseWorkflow.run, case_id)
     description = await handle.describe()
     if description.status != WorkflowExecutionStatus.COMPLETED:
@@ -95,14 +106,23 @@ async def reopen_case(
         registered_by=final.registered_by,
         policy=final.policy,
         resume=final,
-        reopen=request,
+        reopen_by_update=True,
     )
-    reopened = await client.start_workflow(
+    operation = WithStartWorkflowOperation(
         CaseWorkflow.run,
         start,
         id=case_id,
         task_queue=task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        # Two reopens at once: the second meets the reopened run, whose validator refuses it.
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
-    await reopened.execute_update(CaseWorkflow.settle)
-    return reopened
+    try:
+        return await client.execute_update_with_start_workflow(
+            CaseWorkflow.reopen, request, start_workflow_operation=operation
+        )
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) and cause.type in {r.value for r in Rejection}:
+            raise CaseRuleViolation(Rejection(cause.type), cause.message) from None
+        raise

@@ -28,3 +28,13 @@ def load_policy(path: Path = CURRENT_POLICY_FILE) -> DeadlinePolicy:
     this_year = date.today().year
     policy.public_holidays = dutch_public_holidays(this_year - 1, this_year + HOLIDAY_YEARS_AHEAD)
     return policy
+
+
+@lru_cache(maxsize=8)
+def policy_of_version(version: str) -> DeadlinePolicy | None:
+    """The published policy of ``version`` (a case keeps the version it started with)."""
+    for path in sorted(POLICY_DIR.glob("deadlines-*.toml")):
+        policy = load_policy(path)
+        if policy.version == version:
+            return policy
+    return None

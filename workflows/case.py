@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.payloads import BesluitNaIntrekking, SchorsingReview, parse_payload
     from domain.phases import Phase, TaskType
     from domain.roles import is_kmar
+    from domain.rules.terms import extended_due
     from domain.transition import Notification
 
 # Our own workflow modules are sandboxed like this one: only domain passes through.
@@ -35,6 +36,7 @@ from workflows.practice import PracticeUpdates, validated
 from workflows.runtime import CaseEnded
 
 WITHDRAWAL_KEEPS_OBLIGATIONS = "withdrawal-keeps-obligations"
+EXTENSION_ENDS_WORKING_DAY = "extension-ends-working-day"
 
 
 @workflow.defn(name="CaseWorkflow")
@@ -54,11 +56,16 @@ class CaseWorkflow(PracticeUpdates):
             self._register()
         else:
             if start.reopen is not None and self.s.status == "gesloten":
-                self._reopen(start.reopen)
+                self._reopen(start.reopen)  # runs reopened before the reopen Update existed
+            if start.reopen_by_update:  # the Update arrives with the start, ahead of run()
+                await workflow.wait_condition(
+                    lambda: self.s.status == "open" or workflow.all_handlers_finished()
+                )
             for task in self.s.open_tasks():
                 self.watch(task)
         with contextlib.suppress(CaseEnded):  # withdrawn: the update handler closed the case
             await self._run_phases(start)
+        await self.finish_closing()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self.settled()
         projector.cancel()
@@ -66,11 +73,11 @@ class CaseWorkflow(PracticeUpdates):
 
     async def _run_phases(self, start: StartCase) -> None:
         steps = self.steps()
-        while self.s.status == "open":
+        while self.s.status == "open" and self.s.closing is None:
             if self._history_too_long(start):
                 await self._continue_as_new(start)
             next_phase = await steps[self.s.phase]()
-            if self.s.status == "open":
+            if self.s.status == "open" and self.s.closing is None:
                 self.enter(next_phase)
 
     @staticmethod
@@ -171,7 +178,7 @@ class CaseWorkflow(PracticeUpdates):
         if isinstance(parsed, SchorsingReview):
             self._after_schorsing_review(task.betrokkene, parsed)
         if isinstance(parsed, BesluitNaIntrekking) and not parsed.voortzetten:
-            self.close("ingetrokken", parsed.motivering, actor=req.actor)
+            self.close_after_feedback("ingetrokken", parsed.motivering, actor=req.actor)
         await self.settled()
         return self._result(task.task_id)
 
@@ -185,6 +192,8 @@ class CaseWorkflow(PracticeUpdates):
         previous = task.due_at
         now = workflow.now()
         task.due_at = req.new_due_at
+        if workflow.patched(EXTENSION_ENDS_WORKING_DAY):  # as every term does (issue 7 item 9)
+            task.due_at = extended_due(self.s.policy, req.new_due_at)
         task.extensions += 1
         task.escalation_level = 0
         task.reminder_at = self.s.policy.reminder_at(task.opened_at, task.due_at)
@@ -239,6 +248,17 @@ class CaseWorkflow(PracticeUpdates):
         validated(lambda: rules.check_extend(self.s, req, workflow.now()))
 
     @workflow.update
+    async def reopen(self, req: ReopenCase) -> UpdateResult:
+        """A closed case reopens in a new run (update-with-start); the timeline carries on."""
+        self._reopen(req)
+        await self.settled()
+        return self._result()
+
+    @reopen.validator
+    def _validate_reopen(self, req: ReopenCase) -> None:
+        validated(lambda: rules.check_reopen(self.s, req))
+
+    @workflow.update
     async def reassign_task(self, req: ReassignTask) -> UpdateResult:
         task = self.s.tasks[req.task_id]
         previous = list(task.assignees)
@@ -277,7 +297,8 @@ class CaseWorkflow(PracticeUpdates):
         )
         task_id = None
         if effect == "sluiten":
-            self.close("ingetrokken", req.reason, actor=req.actor)
+            uitkomst = self.close_after_feedback("ingetrokken", req.reason, actor=req.actor)
+            task_id = uitkomst.task_id if uitkomst else None
         elif effect == "bg_beslist":
             task_id = self.open_task(TaskType.besluit_na_intrekking).task_id
         await self.settled()

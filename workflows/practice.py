@@ -43,8 +43,8 @@ def validated(check: Callable[[], None]) -> None:
 class PracticeUpdates(Lifecycle):
     @workflow.update
     async def settle(self) -> UpdateResult:
-        """Answers once the case runs and the store has all of it (read-your-writes after a
-        reopen, which starts a new run rather than an Update)."""
+        """Answers once the case runs and the store has all of it. Reopens before the ``reopen``
+        Update sent this after starting the new run; their histories hold it, so it stays."""
         await workflow.wait_condition(lambda: self.s.status == "open")
         await self.settled()
         return self._result()

@@ -1,16 +1,20 @@
 """Due process on a case: early nazorg, betrokkenen and getuigen, related meldingen, the protected
-party link, and reopening a closed case. Each is a workflow Update (or a new run) whose rules
-live in ``domain.rules``; a refusal is a problem with the rule's own sentence."""
+party link, and reopening a closed case. Each is a workflow Update (the reopen sent with its new
+run's start) whose rules live in ``domain.rules``; a refusal is a problem with the rule's own
+sentence."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from temporalio.client import Client
 
 from api import updates
 from api.deps import CurrentUser, EngineDep, SettingsDep, TemporalDep
@@ -75,88 +79,106 @@ def _case_unit(engine: Engine, user: Actor, case_id: str) -> str:
         return case.unit
 
 
+@dataclass(frozen=True)
+class Step:
+    """One due-process Update: its request model, the workflow handler, who may send it (or a
+    function of the case's unit) and the action named in a refusal (formatted with the fields)."""
+
+    model: type[BaseModel]
+    update: Any
+    roles: list[Role] | Callable[[str], list[Role]]
+    action: str
+
+
+NAZORG = Step(StartNazorg, CaseWorkflow.start_nazorg, [Role.commandant], "opening nazorg")
+PERSON = Step(AddPerson, CaseWorkflow.add_person, [Role.commandant], "adding a {as_role}")
+RELATED = Step(
+    LinkMelding,
+    CaseWorkflow.link_melding,
+    [Role.commandant, Role.coid_adviseur, Role.kmar_integriteitsadviseur],
+    "linking a related melding",
+)
+PARTY = Step(
+    LinkParty,
+    CaseWorkflow.link_party,
+    lambda unit: [intake_role(unit)],  # the case's own adviser
+    "recording a conflict of interest",
+)
+REOPEN = Step(ReopenCase, CaseWorkflow.reopen, [Role.commandant], "reopening a case")
+VOORNEMEN = Step(
+    NewVoornemen, CaseWorkflow.new_voornemen, [Role.commandant], "asking for a new voornemen"
+)
+
+
+@dataclass(frozen=True)
+class CaseSteps:
+    engine: Engine
+    client: Client
+    user: Actor
+
+    async def actor(self, case_id: str, step: Step, fields: dict[str, Any]) -> Actor:
+        """The case must be visible (404) and the user act in one of the step's roles (403).
+        The store session is closed before the caller awaits Temporal."""
+        unit = await run_in_threadpool(_case_unit, self.engine, self.user, case_id)
+        roles = step.roles(unit) if callable(step.roles) else step.roles
+        return updates.acting_as(self.user, roles, step.action.format(**fields))
+
+    async def send(self, case_id: str, step: Step, **fields: Any) -> UpdateResult:
+        """Check early, build the request (422), and let the workflow's validator decide."""
+        actor = await self.actor(case_id, step, fields)
+        request = updates.domain_request(step.model, actor=actor, **fields)
+        return await updates.run_update(self.client, case_id, step.update, request)
+
+
+def case_steps(engine: EngineDep, client: TemporalDep, user: CurrentUser) -> CaseSteps:
+    return CaseSteps(engine, client, user)
+
+
+Steps = Annotated[CaseSteps, Depends(case_steps)]
+
+
 @router.post("/{case_id}/nazorg", responses=PROBLEMS)
-async def start_nazorg(
-    case_id: str, body: Reason, engine: EngineDep, client: TemporalDep, user: CurrentUser
-) -> UpdateResult:
+async def start_nazorg(case_id: str, body: Reason, steps: Steps) -> UpdateResult:
     """The commandant opens nazorg, any time after the weging."""
-    await updates.readable_case(engine, user, case_id)
-    actor = updates.acting_as(user, [Role.commandant], "opening nazorg")
-    request = updates.domain_request(StartNazorg, actor=actor, reason=body.reason)
-    return await updates.run_update(client, case_id, CaseWorkflow.start_nazorg, request)
+    return await steps.send(case_id, NAZORG, reason=body.reason)
 
 
 @router.post("/{case_id}/personen", responses=PROBLEMS)
-async def add_person(
-    case_id: str, body: PersonIn, engine: EngineDep, client: TemporalDep, user: CurrentUser
-) -> UpdateResult:
+async def add_person(case_id: str, body: PersonIn, steps: Steps) -> UpdateResult:
     """A betrokkene (until the concept-rapport) or getuige joins the investigation."""
-    await updates.readable_case(engine, user, case_id)
-    actor = updates.acting_as(user, [Role.commandant], f"adding a {body.as_role}")
-    request = updates.domain_request(
-        AddPerson, actor=actor, ref=body.ref, as_role=body.as_role, reason=body.reason
-    )
-    return await updates.run_update(client, case_id, CaseWorkflow.add_person, request)
+    return await steps.send(case_id, PERSON, **body.model_dump())
 
 
 @router.post("/{case_id}/gerelateerd", responses=PROBLEMS)
-async def link_melding(
-    case_id: str, body: RelatedIn, engine: EngineDep, client: TemporalDep, user: CurrentUser
-) -> UpdateResult:
+async def link_melding(case_id: str, body: RelatedIn, steps: Steps) -> UpdateResult:
     """Link another case about the same events or people."""
-    await updates.readable_case(engine, user, case_id)
-    roles = [Role.commandant, Role.coid_adviseur, Role.kmar_integriteitsadviseur]
-    actor = updates.acting_as(user, roles, "linking a related melding")
-    request = updates.domain_request(
-        LinkMelding, actor=actor, other_case_id=body.other_case_id, reason=body.reason
-    )
-    return await updates.run_update(client, case_id, CaseWorkflow.link_melding, request)
+    return await steps.send(case_id, RELATED, **body.model_dump())
 
 
 @router.post("/{case_id}/belangenconflict", responses=PROBLEMS)
-async def link_party(
-    case_id: str, body: PartyIn, engine: EngineDep, client: TemporalDep, user: CurrentUser
-) -> UpdateResult:
+async def link_party(case_id: str, body: PartyIn, steps: Steps) -> UpdateResult:
     """The case's own adviser records that a user is its melder or a betrokkene: from then on
     that user cannot act on it in any role. The timeline names nobody."""
-    role = intake_role(await run_in_threadpool(_case_unit, engine, user, case_id))
-    actor = updates.acting_as(user, [role], "recording a conflict of interest")
-    request = updates.domain_request(
-        LinkParty, actor=actor, sub=body.sub, party=body.party, reason=body.reason
-    )
-    return await updates.run_update(client, case_id, CaseWorkflow.link_party, request)
+    return await steps.send(case_id, PARTY, **body.model_dump())
 
 
 @router.post("/{case_id}/voornemens", responses=PROBLEMS)
-async def new_voornemen(
-    case_id: str, body: NewVoornemenIn, engine: EngineDep, client: TemporalDep, user: CurrentUser
-) -> UpdateResult:
+async def new_voornemen(case_id: str, body: NewVoornemenIn, steps: Steps) -> UpdateResult:
     """The commandant considers a heavier measure: a new voornemen, zienswijze and HAC first."""
-    await updates.readable_case(engine, user, case_id)
-    actor = updates.acting_as(user, [Role.commandant], "asking for a new voornemen")
-    request = updates.domain_request(
-        NewVoornemen, actor=actor, betrokkene=body.betrokkene, reason=body.reason
-    )
-    return await updates.run_update(client, case_id, CaseWorkflow.new_voornemen, request)
+    return await steps.send(case_id, VOORNEMEN, **body.model_dump())
 
 
 @router.post("/{case_id}/reopen", responses=PROBLEMS)
 async def reopen(
-    case_id: str,
-    body: ReopenIn,
-    engine: EngineDep,
-    client: TemporalDep,
-    settings: SettingsDep,
-    user: CurrentUser,
+    case_id: str, body: ReopenIn, steps: Steps, settings: SettingsDep
 ) -> dict[str, str]:
     """The commandant reopens a closed case with reasons; its timeline carries on."""
-    await updates.readable_case(engine, user, case_id)
-    actor = updates.acting_as(user, [Role.commandant], "reopening a case")
-    request = updates.domain_request(
-        ReopenCase, actor=actor, grond=body.grond, reason=body.reason, phase=body.phase
-    )
+    actor = await steps.actor(case_id, REOPEN, {})
+    request = updates.domain_request(ReopenCase, actor=actor, **body.model_dump())
     try:
-        await reopen_case(client, case_id=case_id, request=request, task_queue=settings.task_queue)
+        result = await reopen_case(
+            steps.client, case_id=case_id, request=request, task_queue=settings.task_queue
+        )
     except CaseRuleViolation as exc:
         raise Problem(updates.REJECTION_STATUS[exc.kind.value], exc.message) from None
-    return {"case_id": case_id, "status": "open", "phase": body.phase.value}
+    return {"case_id": case_id, "status": result.status, "phase": result.phase.value}

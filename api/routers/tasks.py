@@ -97,9 +97,15 @@ async def extend(
     user: CurrentUser,
 ) -> UpdateResult:
     """Move a deadline to a later date, with the reason (where the policy allows it)."""
-    roles = request.app.state.policy.extend_roles
+    policy = request.app.state.policy
     return await updates.extend(
-        engine, client, user=user, task_id=task_id, extend_roles=roles, body=body
+        engine,
+        client,
+        user=user,
+        task_id=task_id,
+        extend_roles=policy.extend_roles,
+        body=body,
+        policy=policy,
     )
 
 

@@ -15,6 +15,7 @@ from domain.rules.afdoening import check_besluit_afdoening, needs_bezwaartermijn
 from domain.rules.complete import check_complete, roles_for
 from domain.rules.duties import check_reassign
 from domain.rules.obligations import check_may_close, check_withdraw, withdrawal_effect
+from domain.rules.practice import check_reopen
 from domain.rules.schorsing import check_schorsing
 from domain.rules.terms import check_extend
 
@@ -27,6 +28,7 @@ __all__ = [
     "check_in_scope",
     "check_may_close",
     "check_reassign",
+    "check_reopen",
     "check_schorsing",
     "check_withdraw",
     "is_negative_weging",

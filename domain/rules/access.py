@@ -23,6 +23,16 @@ def is_negative_weging(advies: str | None) -> bool:
 
 
 def check_case_open(state: CaseState) -> None:
+    check_not_closed(state)
+    if state.closing is not None:
+        raise reject(
+            Rejection.conflict,
+            f"case {state.case_id} is closing ({state.closing.outcome}): only the outcome "
+            "feedback to the melder remains",
+        )
+
+
+def check_not_closed(state: CaseState) -> None:
     if state.status != "open":
         raise reject(
             Rejection.conflict,
@@ -40,14 +50,20 @@ def check_not_a_party(state: CaseState, actor: Actor) -> None:
         )
 
 
-def check_in_scope(state: CaseState, actor: Actor, roles: list[Role], action: str) -> Role:
-    """The actor holds one of ``roles`` and the case's unit lies within their units."""
+def check_role(actor: Actor, roles: list[Role], action: str) -> Role:
+    """The role among ``roles`` the actor acts in; the sentence says which role is missing."""
     held = [r for r in roles if r in actor.roles]
     if actor.acting_role is not None:
         held = [r for r in held if r == actor.acting_role]
     if not held:
         wanted = " or ".join(r.value for r in roles)
         raise reject(Rejection.forbidden, f"{action} needs the role {wanted}")
+    return held[0]
+
+
+def check_in_scope(state: CaseState, actor: Actor, roles: list[Role], action: str) -> Role:
+    """The actor holds one of ``roles`` and the case's unit lies within their units."""
+    role = check_role(actor, roles, action)
     if not unit_in_scope(state.melding.unit, actor.units):
         raise reject(
             Rejection.forbidden,
@@ -55,11 +71,11 @@ def check_in_scope(state: CaseState, actor: Actor, roles: list[Role], action: st
             f"outside your units ({', '.join(actor.units) or 'none'})",
         )
     check_not_a_party(state, actor)
-    return held[0]
+    return role
 
 
 def open_task_for(state: CaseState, task_id: str) -> TaskState:
-    check_case_open(state)
+    check_not_closed(state)  # while closing, the outcome feedback task is still open
     task = state.tasks.get(task_id)
     if task is None:
         raise reject(Rejection.not_found, f"case {state.case_id} has no task {task_id}")

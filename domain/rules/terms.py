@@ -3,21 +3,70 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
+
+from pydantic import BaseModel
 
 from domain.calendar import add_months
-from domain.case import CaseState, ExtendTask
+from domain.case import Actor, CaseState, ExtendTask
 from domain.errors import Rejection
 from domain.payloads import BesluitInstelling
 from domain.phases import TaskType
-from domain.rules.access import check_in_scope, open_task_for, reject
+from domain.policy import DeadlinePolicy
+from domain.roles import Role
+from domain.rules.access import check_in_scope, check_role, open_task_for, reject
+
+
+class ExtensionTarget(Protocol):
+    """What the extend rules read of a task: the workflow's TaskState or the store's row."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def due_at(self) -> datetime: ...
+    @property
+    def extensions(self) -> int: ...
+
+
+class ExtensionRow(BaseModel):
+    """A task as the API sees it in the store, for the early check."""
+
+    label: str
+    due_at: datetime
+    extensions: int = 0
 
 
 def check_extend(state: CaseState, req: ExtendTask, now: datetime) -> None:
     task = open_task_for(state, req.task_id)
-    policy = state.policy
-    roles = policy.extend_roles_for(task.task_type)
-    check_in_scope(state, req.actor, roles, f"extending the term for '{task.label}'")
-    clock = policy.clock(task.task_type)
+    check_in_scope(state, req.actor, state.policy.extend_roles_for(task.task_type), extending(task))
+    check_extension(state.policy, task.task_type, task, req.new_due_at, now)
+
+
+def extending(task: ExtensionTarget) -> str:
+    return f"extending the term for '{task.label}'"
+
+
+def check_extender(
+    policy: DeadlinePolicy, task_type: TaskType, task: ExtensionTarget, actor: Actor
+) -> Role:
+    """Who may extend is policy per clock (the onderzoek: only the BG); the role acted in."""
+    return check_role(actor, policy.extend_roles_for(task_type), extending(task))
+
+
+def extended_due(policy: DeadlinePolicy, requested: datetime) -> datetime:
+    """An extension ends where every term ends: at the end of a working day in Amsterdam."""
+    return policy.deadline_on(requested)
+
+
+def check_extension(
+    policy: DeadlinePolicy,
+    task_type: TaskType,
+    task: ExtensionTarget,
+    requested: datetime,
+    now: datetime,
+) -> None:
+    """The clock's own rules: whether it extends, how often, and how far."""
+    clock = policy.clock(task_type)
     if not clock.extendable:
         raise reject(
             Rejection.conflict,
@@ -29,13 +78,15 @@ def check_extend(state: CaseState, req: ExtendTask, now: datetime) -> None:
             f"the term for '{task.label}' may be extended {clock.max_extensions} time(s); "
             "that has been used",
         )
-    if req.new_due_at <= task.due_at or req.new_due_at <= now:
+    new_due = extended_due(policy, requested)
+    if new_due <= task.due_at or new_due <= now:
         raise reject(
             Rejection.invalid,
-            f"new_due_at must lie after the current due date {task.due_at.isoformat()} and now",
+            f"new_due_at must lie after the current due date {task.due_at.isoformat()} and now "
+            f"(a term ends at the end of a working day: {new_due.isoformat()})",
         )
-    ceiling = policy.max_extension(task.task_type, task.due_at)
-    if ceiling is not None and req.new_due_at > ceiling:
+    ceiling = policy.max_extension(task_type, task.due_at)
+    if ceiling is not None and new_due > ceiling:
         raise reject(
             Rejection.invalid,
             f"the term for '{task.label}' may move to {ceiling.isoformat()} at the latest",

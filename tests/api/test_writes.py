@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from temporalio.client import Client
 
 from api.main import create_app
+from domain.workcalendar import CalendarPolicy
 from store.models import AuditEvent, Case, CaseRegistration, Task
 from tests.api.conftest import MELDING, http
 from tests.api.helpers import Users
@@ -100,6 +101,8 @@ async def test_extend_and_reassign(api, headers) -> None:
     await users.through_intake(case_id)
     task = await users.task("commandant", case_id, "keuze_afhandeling")
     later = (datetime.now(UTC) + timedelta(days=60)).replace(hour=12, minute=0, second=0)
+    while not CalendarPolicy().is_working_day(later.date()):  # an extension ends on a working day
+        later += timedelta(days=1)
     extended = await api.post(
         f"/tasks/{task['task_id']}/extend",
         json={"new_due_at": later.isoformat(), "reason": "Commandant op missie."},
@@ -145,6 +148,9 @@ async def test_a_closed_case_accepts_no_change(api, headers, engine) -> None:
         "keuze_afhandeling",
         {"keuze": "klacht", "motivering": "COG.", "klacht_referentie": "K-1"},
     )
+    await users.complete(
+        "coid_adviseur", case_id, "terugkoppeling_melder", {"verslag": "Uitkomst gemeld."}
+    )  # issue 7: the melder hears the outcome before the case closes
     case = await users.case("commandant", case_id)
     assert (case["status"], case["outcome"]) == ("gesloten", "doorverwezen_klacht")
     with Session(engine) as session:
@@ -274,7 +280,10 @@ async def test_schorsing_starts_its_review_and_withdrawal_closes_the_case(api, h
         json={"reason": "Melder trekt in."},
         headers=headers("coid_adviseur"),
     )
-    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "gesloten"
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "open"
+    await users.complete(
+        "coid_adviseur", case_id, "terugkoppeling_melder", {"verslag": "Uitkomst gemeld."}
+    )  # issue 7: the melder hears the outcome before the case closes
     case = await users.case("commandant", case_id)
     assert (case["outcome"], case["open_tasks"]) == ("ingetrokken", [])
     again = await api.post(

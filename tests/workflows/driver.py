@@ -121,6 +121,12 @@ class CaseDriver:
         )
         await self.complete(TaskType.intake_contact, COID, {"samenvatting": "Melder gesproken."})
 
+    async def give_outcome(self, by: Actor = COID) -> UpdateResult:
+        """The melder hears the outcome: on every path the last step before the case closes."""
+        return await self.complete(
+            TaskType.terugkoppeling_melder, by, {"verslag": "De melder kent de uitkomst."}
+        )
+
     async def choose(self, keuze: str, **extra: Any) -> None:
         await self.complete(
             TaskType.keuze_afhandeling,

@@ -18,9 +18,10 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from domain.case import ExtendTask, RecordSchorsing, StartCase, WithdrawMelding
+from domain.case import ExtendTask, RecordSchorsing, ReopenCase, StartCase, WithdrawMelding
 from domain.phases import TaskType
 from domain.roles import Role
+from sg989.cases import reopen_case
 from sg989.policy_files import load_policy
 from sg989.temporal import register_search_attributes, test_server_path
 from sg989.worker import build_worker
@@ -184,6 +185,38 @@ async def patch_baseline(env: WorkflowEnvironment) -> list[str]:
         await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
     await case.handle.result()
     return [case.case_id]
+async def outcome_at_every_close(env: WorkflowEnvironment) -> list[str]:
+    """Issue 7, second round: an extension moved to the end of a working day, a withdrawal that
+    closes only after the outcome feedback, and a klacht case reopened by the reopen Update
+    (its reopened run is what is stored for it)."""
+    withdrawn_case = await CaseDriver.start(env.client, load_policy(), QUEUE)
+    await withdrawn_case.intake()
+    keuze = await withdrawn_case.open_task(TaskType.keuze_afhandeling)
+    await withdrawn_case.handle.execute_update(
+        CaseWorkflow.extend_task,
+        ExtendTask(
+            actor=COMMANDANT,
+            task_id=keuze.task_id,
+            new_due_at=keuze.due_at + timedelta(days=10, hours=3),
+            reason="r",
+        ),
+    )
+    await withdrawn_case.handle.execute_update(
+        CaseWorkflow.withdraw_melding, WithdrawMelding(actor=COID, reason="r")
+    )
+    await withdrawn_case.give_outcome()
+    await withdrawn_case.handle.result()
+
+    reopened = await CaseDriver.start(env.client, load_policy(), QUEUE)
+    await reopened.intake()
+    await reopened.choose("klacht", klacht_referentie="COG-1")
+    await reopened.give_outcome()
+    await reopened.handle.result()
+    request = ReopenCase(actor=COMMANDANT, grond="nieuwe_feiten", reason="r")
+    await reopen_case(env.client, case_id=reopened.case_id, request=request, task_queue=QUEUE)
+    reopened.handle = env.client.get_workflow_handle(reopened.case_id)
+    await reopened.choose("lijn")
+    return [withdrawn_case.case_id, reopened.case_id]
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -196,12 +229,14 @@ SCENARIOS: dict[str, Scenario] = {
     "due_process_2026_2": due_process_2026_2,
     "steps_full_investigation": steps_full_investigation,
     "patch_baseline": patch_baseline,
+    "outcome_at_every_close": outcome_at_every_close,
 }
 
 
 async def save_histories(client: Client, name: str, case_ids: list[str]) -> None:
     """Save every run of each case, following continue-as-new from the first run."""
-    for case_id in case_ids:
+    for index, case_id in enumerate(case_ids):
+        base = name if index == 0 else f"{name}.case{index + 1}"
         run_id = (
             await client.get_workflow_handle(case_id).describe()
         ).raw_description.workflow_execution_info.first_run_id
@@ -209,7 +244,7 @@ async def save_histories(client: Client, name: str, case_ids: list[str]) -> None
         while run_id:
             history = await client.get_workflow_handle(case_id, run_id=run_id).fetch_history()
             suffix = "" if run == 1 else f".run{run}"
-            path = HISTORY_DIR / f"{name}{suffix}.json"
+            path = HISTORY_DIR / f"{base}{suffix}.json"
             path.write_text(history.to_json(), encoding="utf-8")
             print(f"recorded {path.name} ({len(history.events)} events)")
             last = history.events[-1]

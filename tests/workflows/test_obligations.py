@@ -71,6 +71,7 @@ async def test_bg_may_stop_after_withdrawal_unless_a_betrokkene_is_geschorst(
         TaskType.schorsing_review, COMMANDANT, {"besluit": "opheffen", "motivering": "m"}
     )
     await case.complete(TaskType.besluit_na_intrekking, COMMANDANT, stop)
+    await case.give_outcome()
     final = await case.handle.result()
     assert final.outcome == "ingetrokken" and final.close_reason == stop["motivering"]
 

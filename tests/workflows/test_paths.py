@@ -138,6 +138,7 @@ async def test_klacht_route_closes_case_with_reference(
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
     await case.intake()
     await case.choose("klacht", klacht_referentie="COG-2026-17")
+    await case.give_outcome()
     final = await case.handle.result()
     assert final.outcome == "doorverwezen_klacht" and final.klacht_referentie == "COG-2026-17"
     assert final.close_reason == "Zie melding."
@@ -223,6 +224,7 @@ async def test_withdrawal_before_the_beschikking_closes_the_case(
     await case.handle.execute_update(
         CaseWorkflow.withdraw_melding, WithdrawMelding(actor=COMMANDANT, reason="Melder trekt in.")
     )
+    await case.give_outcome()
     final = await case.handle.result()
     assert final.outcome == "ingetrokken" and final.close_reason == "Melder trekt in."
     assert not final.open_tasks()

@@ -84,30 +84,50 @@ async def test_a_closed_case_reopens_with_reasons_and_keeps_its_timeline(
 ) -> None:
     import pytest
     from sqlmodel import Session, select
+    from temporalio.api.enums.v1 import EventType
 
     from domain.case import ReopenCase
     from domain.errors import CaseRuleViolation
     from sg989.cases import reopen_case
     from store.models import AuditEvent
     from tests.workflows.driver import JURIST
+    from tests.workflows.test_rejections import rejected, update_events
 
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
     await case.intake()
     await case.choose("klacht", klacht_referentie="COG-2026-3")
+    await case.give_outcome()
     await case.handle.result()
     request = ReopenCase(
         actor=COMMANDANT, grond="nieuwe_feiten", reason="Nieuwe getuige meldt zich."
     )
     client = time_worker.client
+    closed_run = (await case.handle.describe()).run_id
+    closed_history = len((await case.handle.fetch_history()).events)
     for wrong, why in (
         (request.model_copy(update={"actor": JURIST}), "needs the role commandant"),
         (request.model_copy(update={"phase": Phase.nazorg}), "reopens into one of"),
     ):
         with pytest.raises(CaseRuleViolation, match=why):
             await reopen_case(client, case_id=case.case_id, request=wrong, task_queue=task_queue)
+    latest = client.get_workflow_handle(case.case_id)  # no new run, nothing written
+    assert (await latest.describe()).run_id == closed_run
+    assert len((await latest.fetch_history()).events) == closed_history
 
-    await reopen_case(client, case_id=case.case_id, request=request, task_queue=task_queue)
+    result = await reopen_case(client, case_id=case.case_id, request=request, task_queue=task_queue)
+    assert (result.status, result.phase) == ("open", Phase.keuze_afhandeling)
     case.handle = client.get_workflow_handle(case.case_id)
+    history = await case.handle.fetch_history()
+    accepted = [
+        e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    ]
+    assert accepted == ["reopen"]  # the reopen is the new run's first Update, validated
+    before = await update_events(case)
+    kind, message = await rejected(case, CaseWorkflow.reopen, request)  # a second reopen
+    assert kind == "conflict" and "still open" in message
+    assert await update_events(case) == before
     await case.open_task(TaskType.keuze_afhandeling)
     state = await case.state()
     assert (state.status, state.phase, state.outcome) == ("open", Phase.keuze_afhandeling, None)

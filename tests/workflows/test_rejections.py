@@ -113,6 +113,7 @@ async def test_closed_case_refuses_every_change(case: CaseDriver) -> None:
         CaseWorkflow.withdraw_melding,
         WithdrawMelding(actor=COID, reason="Ingetrokken door melder."),
     )
+    await case.give_outcome()
     await case.handle.result()
     with pytest.raises(RPCError):  # a closed case takes no update at all
         await case.handle.execute_update(

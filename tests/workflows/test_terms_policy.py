@@ -178,3 +178,34 @@ async def test_terugkoppeling_runs_from_the_day_the_bevestiging_was_sent(
     assert feedback.due_at < policy.due_from(TaskType.terugkoppeling_melder, feedback.opened_at)
     # The commandant may give the feedback as well as the adviser.
     await case.complete(TaskType.terugkoppeling_melder, COMMANDANT, {"verslag": "Gesproken."})
+
+
+async def test_an_extended_term_ends_at_the_end_of_a_working_day(
+    time_worker, policy, task_queue
+) -> None:
+    """Issue 7 item 9: a due date set by an extension is a term end like any other. Asked for
+    a Saturday noon, it falls at 17:00 Amsterdam on the Monday, and its timer fires there."""
+    from datetime import time
+
+    from domain.workcalendar import from_amsterdam, to_amsterdam
+    from tests.workflows.test_deadlines import keuze_task, sleep_until
+
+    case, task = await keuze_task(time_worker, policy, task_queue)
+    calendar = policy.calendar
+    day = to_amsterdam(task.due_at).date() + timedelta(days=7)
+    while not (day.weekday() == 5 and calendar.is_working_day(day + timedelta(days=2))):
+        day += timedelta(days=1)
+    saturday_noon = from_amsterdam(datetime.combine(day, time(12)))
+    await case.handle.execute_update(
+        CaseWorkflow.extend_task,
+        ExtendTask(
+            actor=COMMANDANT, task_id=task.task_id, new_due_at=saturday_noon, reason="Missie."
+        ),
+    )
+    moved = await case.open_task(TaskType.keuze_afhandeling)
+    monday_end = from_amsterdam(datetime.combine(day + timedelta(days=2), time(17)))
+    assert moved.due_at == monday_end and moved.due_at != saturday_noon
+    await sleep_until(time_worker, saturday_noon)  # the asked-for moment passes quietly
+    assert (await case.open_task(TaskType.keuze_afhandeling)).escalation_level == 0
+    await sleep_until(time_worker, monday_end)
+    assert (await case.open_task(TaskType.keuze_afhandeling)).escalation_level == 1
