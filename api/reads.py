@@ -38,6 +38,9 @@ def task_public(
 ) -> TaskPublic:
     due = as_utc(task.due_at)
     assignees_ok = role is None or may_see(role, "assignees")
+    assignees: list[str] | None = list(task.assignees)
+    if not assignees_ok:  # without need-to-know one learns only that the task is one's own
+        assignees = [viewer] if viewer in task.assignees else None
     return TaskPublic(
         task_id=task.task_id,
         case_id=task.case_id,
@@ -48,7 +51,7 @@ def task_public(
         phase=task.phase,  # type: ignore[arg-type]
         status=task.status,
         betrokkene=task.betrokkene if role is None or may_see(role, "betrokkene_refs") else None,
-        assignees=list(task.assignees) if assignees_ok else None,
+        assignees=assignees,
         opened_at=as_utc(task.opened_at),
         due_at=due,
         basis=task.basis,
