@@ -264,24 +264,12 @@ async def schorsing(
     return await run_update(client, case_id, CaseWorkflow.record_schorsing, request)
 
 
-def _facts(task: Task) -> TaskFacts:
-    return TaskFacts(
-        task_id=task.task_id,
-        label=task.label,
-        role=Role(task.role),
-        unit=task.unit,
-        status=task.status,
-        assignees=tuple(task.assignees),
-        claimed_by=task.claimed_by,
-    )
-
-
 async def claim(store: Store, client: Client, *, user: Actor, task_id: str) -> UpdateResult:
     """Take up a task nobody has yet, as a holder of its role (the workflow's rule, early)."""
     task, role = await open_task(store, user, task_id)
     actor = user.model_copy(update={"acting_role": role}) if role in user.roles else user
     try:
-        check_may_claim(_facts(task), actor)
+        check_may_claim(TaskFacts.of(task), actor)
     except CaseRuleViolation as exc:
         raise Problem(REJECTION_STATUS[exc.kind.value], exc.message) from None
     request = domain_request(ClaimTask, actor=actor, task_id=task_id)
@@ -297,7 +285,7 @@ async def release(
     acting = [r for r in held if r in user.roles]
     actor = user.model_copy(update={"acting_role": acting[0]}) if acting else user
     try:
-        check_may_release(_facts(task), actor, reassign_roles)
+        check_may_release(TaskFacts.of(task), actor, reassign_roles)
     except CaseRuleViolation as exc:
         raise Problem(REJECTION_STATUS[exc.kind.value], exc.message) from None
     request = domain_request(ReleaseTask, actor=actor, task_id=task_id)

@@ -75,24 +75,12 @@ def page_url(flt: TaskFilter, cursor: str | None, before: list[str], number: int
     return "/app/taken" + (f"?{query}" if query else "")
 
 
-def _facts(task: TaskPublic) -> TaskFacts:
-    """An inbox row's facts. The inbox holds only tasks that are the user's or nobody's, and
-    hidden assignees would include the user if they were theirs: hidden means nobody's."""
-    return TaskFacts(
-        task_id=task.task_id,
-        label=task.label,
-        role=task.role,
-        unit=task.unit,
-        status=task.status,
-        assignees=tuple(task.assignees or ()),
-        claimed_by=task.claimed_by,
-    )
-
-
 def may_claim(user: Actor, task: TaskPublic) -> bool:
-    """The workflow's own rule (domain.rules.claims), asked before offering the button."""
+    """The workflow's own rule (domain.rules.claims), asked before offering the button. An
+    inbox row is the user's or nobody's, and hidden assignees would show the user if it were
+    theirs: hidden means nobody's."""
     try:
-        check_may_claim(_facts(task), user)
+        check_may_claim(TaskFacts.of(task), user)
     except CaseRuleViolation:
         return False
     return True
@@ -100,7 +88,7 @@ def may_claim(user: Actor, task: TaskPublic) -> bool:
 
 def may_release(user: Actor, task: TaskPublic, reassign_roles: list[Role]) -> bool:
     try:
-        check_may_release(_facts(task), user, reassign_roles)
+        check_may_release(TaskFacts.of(task), user, reassign_roles)
     except CaseRuleViolation:
         return False
     return True

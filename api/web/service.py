@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -26,9 +27,7 @@ from api.schemas import (
     CaseCreated,
     CasePage,
     CasePublic,
-    ExtendIn,
     MeldingIn,
-    ReassignIn,
     TaskPage,
     TaskPublic,
     Timeline,
@@ -175,7 +174,7 @@ async def extend(
     new_due_at: datetime,
     reason: str,
 ) -> UpdateResult:
-    body = ExtendIn(new_due_at=new_due_at, reason=reason)
+    body = SimpleNamespace(new_due_at=new_due_at, reason=reason)  # the domain model validates
     return await updates.extend(
         engine, client, user=user, task_id=task_id, extend_roles=roles, body=body
     )
@@ -191,7 +190,7 @@ async def reassign(
     assignee: str,
     reason: str,
 ) -> UpdateResult:
-    body = ReassignIn(assignee=assignee, reason=reason)
+    body = SimpleNamespace(assignee=assignee, reason=reason)
     return await updates.reassign(
         engine, client, user=user, task_id=task_id, reassign_roles=roles, body=body
     )

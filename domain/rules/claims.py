@@ -8,13 +8,34 @@ the same function.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from domain.case import Actor, CaseState, ClaimTask, ReleaseTask, TaskState
+from domain.case import Actor, CaseState, ClaimTask, ReleaseTask
 from domain.errors import Rejection
 from domain.roles import Role, unit_in_scope
 from domain.rules.access import check_not_a_party, open_task_for, reject
 from domain.rules.duties import INVESTIGATION_TASKS, cannot_investigate
+
+
+class AnyTask(Protocol):
+    """A task as the store's row, the API's view or the workflow's state holds it."""
+
+    @property
+    def task_id(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def assignees(self) -> Sequence[str] | None: ...
+    @property
+    def claimed_by(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -30,14 +51,14 @@ class TaskFacts:
     claimed_by: str | None
 
     @classmethod
-    def of(cls, task: TaskState) -> TaskFacts:
+    def of(cls, task: AnyTask) -> TaskFacts:
         return cls(
             task_id=task.task_id,
             label=task.label,
-            role=task.role,
+            role=Role(task.role),
             unit=task.unit,
             status=task.status,
-            assignees=tuple(task.assignees),
+            assignees=tuple(task.assignees or ()),
             claimed_by=task.claimed_by,
         )
 
