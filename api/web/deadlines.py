@@ -21,10 +21,21 @@ from api.reads import task_public
 from api.redaction import viewing_role
 from api.schemas import TaskPublic
 from domain.case import Actor
+from domain.roles import Role
 from store.models import Case, CaseParty, Task
 
 # Enough for any one person's calendar; a page that lists more says so.
 MOST = 500
+# Roles that read a case only through a task of theirs in it (api.redaction._takes_part).
+BROUGHT_IN = frozenset({Role.onderzoeker, Role.hac, Role.nazorg})
+
+
+def _tasks_of(session: Session, case_ids: list[str]) -> dict[str, list[Task]]:
+    """Every task of the cases: what decides whether a role brought in for one step reads them."""
+    found: dict[str, list[Task]] = defaultdict(list)
+    for task in session.exec(select(Task).where(col(Task.case_id).in_(case_ids))).all():
+        found[task.case_id].append(task)
+    return found
 
 
 def running_clocks(
@@ -35,7 +46,7 @@ def running_clocks(
     clock: Any = aliased(Task)  # the outer task; need_to_know's subqueries look at all tasks
     c: Any = Case
     rows = session.exec(
-        select(clock, Case)
+        select(clock, c.unit)
         .join(Case, c.case_id == clock.case_id)
         .where(
             clock.status == "open",
@@ -52,13 +63,12 @@ def running_clocks(
         .limit(MOST + 1)
     ).all()
     more, rows = len(rows) > MOST, rows[:MOST]
-    cases = {case.case_id: case for _, case in rows}
-    tasks: dict[str, list[Task]] = defaultdict(list)
-    if cases:
-        everyone = select(Task).where(col(Task.case_id).in_(list(cases)))
-        for task in session.exec(everyone).all():
-            tasks[task.case_id].append(task)
-    roles = {case_id: viewing_role(user, case, tasks[case_id]) for case_id, case in cases.items()}
+    units = {task.case_id: unit for task, unit in rows}
+    tasks = _tasks_of(session, list(units)) if BROUGHT_IN & set(user.roles) else {}
+    roles = {
+        case_id: viewing_role(user, Case.model_construct(unit=unit), tasks.get(case_id, []))
+        for case_id, unit in units.items()
+    }
     shown = [
         task_public(task, role, now, viewer=user.sub)
         for task, _ in rows
