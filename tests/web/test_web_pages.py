@@ -6,7 +6,8 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from tests.api.conftest import MELDING
+from tests.api.conftest import MELDING, headers, http  # noqa: F401  (headers: a fixture)
+from tests.api.helpers import Users
 
 CONTACT = MELDING["melder_contact"]
 FORM = {**MELDING, "betrokkenen": "BTR-1"}
@@ -243,3 +244,20 @@ async def test_a_case_outside_scope_is_not_found(browsers: Any) -> None:
     outsider = await browsers("outsider")
     page = await outsider.get(f"/app/zaken/{case_id}")
     assert page.status_code == 404 and "Niet gevonden" in page.text
+
+
+async def test_an_onderzoeker_sees_the_clocks_of_the_case_they_investigate(
+    browsers: Any,
+    web_app: Any,
+    headers: Any,  # noqa: F811
+) -> None:
+    """Roles brought in for one step read a case through their task in it, on Termijnen too."""
+    async with http(web_app) as api:
+        users = Users(api, headers)
+        case_id = await users.register()
+        await users.into_onderzoek(case_id)
+    onderzoeker = await browsers("onderzoeker")
+    page = await onderzoeker.get("/app/termijnen")
+    assert case_id in page.text and "Onderzoek: concept-rapport" in page.text
+    hac = await browsers("hac")  # no task of theirs in the case (yet)
+    assert case_id not in (await hac.get("/app/termijnen")).text
