@@ -261,3 +261,23 @@ async def test_an_onderzoeker_sees_the_clocks_of_the_case_they_investigate(
     assert case_id in page.text and "Onderzoek: concept-rapport" in page.text
     hac = await browsers("hac")  # no task of theirs in the case (yet)
     assert case_id not in (await hac.get("/app/termijnen")).text
+
+
+async def test_a_linked_party_sees_no_clock_of_the_case(
+    browsers: Any,
+    web_app: Any,
+    headers: Any,  # noqa: F811
+) -> None:
+    """The jurist reads every case in scope, but not one they are a party to: no clock of it."""
+    async with http(web_app) as api:
+        users = Users(api, headers)
+        case_id = await users.register()
+        await users.through_intake(case_id)
+        jurist = await browsers("jurist")
+        assert case_id in (await jurist.get("/app/termijnen")).text
+        link = {"sub": "jur-1", "party": "betrokkene", "reason": "De jurist is zelf betrokkene."}
+        linked = await api.post(
+            f"/cases/{case_id}/belangenconflict", json=link, headers=headers("coid_adviseur")
+        )
+        assert linked.status_code == 200, linked.text
+    assert case_id not in (await jurist.get("/app/termijnen")).text
