@@ -46,6 +46,7 @@ class TaskFilter:
     case_id: str | None = None
     due_within_days: int | None = None
     overdue: bool | None = None
+    assigned_to_me: bool | None = None  # only tasks assigned to (or claimed by) the caller
 
 
 def encode_cursor(kind: str, moment: datetime | None, key: str) -> str:
@@ -203,6 +204,8 @@ def inbox_rows(
         query = query.where(T.due_at <= now + timedelta(days=flt.due_within_days))
     if flt.overdue is not None:
         query = query.where(T.due_at < now if flt.overdue else T.due_at >= now)
+    if flt.assigned_to_me:
+        query = query.where(assigned_to(user.sub))
     if after is not None:
         moment, task_id = after
         query = query.where(or_(T.due_at > moment, and_(T.due_at == moment, T.task_id > task_id)))

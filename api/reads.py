@@ -33,8 +33,14 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def task_public(task: Task, role: Role | None, now: datetime) -> TaskPublic:
+def task_public(
+    task: Task, role: Role | None, now: datetime, *, viewer: str | None = None
+) -> TaskPublic:
     due = as_utc(task.due_at)
+    assignees_ok = role is None or may_see(role, "assignees")
+    assignees: list[str] | None = list(task.assignees)
+    if not assignees_ok:  # without need-to-know one learns only that the task is one's own
+        assignees = [viewer] if viewer in task.assignees else None
     return TaskPublic(
         task_id=task.task_id,
         case_id=task.case_id,
@@ -45,7 +51,7 @@ def task_public(task: Task, role: Role | None, now: datetime) -> TaskPublic:
         phase=task.phase,  # type: ignore[arg-type]
         status=task.status,
         betrokkene=task.betrokkene if role is None or may_see(role, "betrokkene_refs") else None,
-        assignees=list(task.assignees) if role is None or may_see(role, "assignees") else None,
+        assignees=assignees,
         opened_at=as_utc(task.opened_at),
         due_at=due,
         basis=task.basis,
@@ -53,6 +59,7 @@ def task_public(task: Task, role: Role | None, now: datetime) -> TaskPublic:
         escalation_level=task.escalation_level,
         overdue=task.status == "open" and due is not None and due < now,
         escalated=task.escalation_level > 0,
+        claimed_by=task.claimed_by if assignees_ok or task.claimed_by == viewer else None,
     )
 
 
@@ -133,7 +140,7 @@ def case_public(
     parts: Parts | None = None,
 ) -> CasePublic:
     open_tasks = sorted(
-        (task_public(t, role, now) for t in tasks if t.status == "open"),
+        (task_public(t, role, now, viewer=user.sub) for t in tasks if t.status == "open"),
         key=lambda t: t.due_at or now,
     )
     case_adviser = is_case_adviser(user, tasks)
@@ -252,7 +259,7 @@ def inbox_page(
     more, rows = len(rows) > page_size, rows[:page_size]
     last = rows[-1] if more else None
     return TaskPage(
-        items=[task_public(t, Role(t.role), now) for t in rows],
+        items=[task_public(t, Role(t.role), now, viewer=user.sub) for t in rows],
         page_size=page_size,
         next_cursor=encode_cursor("task", as_utc(last.due_at), last.task_id) if last else None,
     )

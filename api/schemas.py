@@ -90,6 +90,11 @@ class TaskPublic(BaseModel):
     escalation_level: int = 0
     overdue: bool
     escalated: bool
+    claimed_by: str | None = Field(
+        default=None,
+        description="Who took the task up from the shared inbox; shown to the claimant and "
+        "to roles that may see assignees",
+    )
 
 
 class BetrokkenePublic(BaseModel):

@@ -26,10 +26,12 @@ from api.problems import Problem, field_errors
 from api.reads import visible_case
 from domain.case import (
     Actor,
+    ClaimTask,
     CompleteTask,
     ExtendTask,
     ReassignTask,
     RecordSchorsing,
+    ReleaseTask,
     UpdateResult,
     WithdrawMelding,
 )
@@ -39,6 +41,7 @@ from domain.phases import TaskType
 from domain.policy import DeadlinePolicy
 from domain.roles import Role
 from domain.rules.afdoening import check_measure_names_a_betrokkene
+from domain.rules.claims import TaskFacts, check_may_claim, check_may_release
 from domain.rules.complete import completing_roles
 from domain.rules.duties import check_assignee_holds_role
 from domain.rules.terms import ExtensionRow, check_extender, check_extension
@@ -296,3 +299,31 @@ async def schorsing(
     actor = acting_as(user, [Role.commandant], "recording a schorsing")
     request = domain_request(RecordSchorsing, actor=actor, betrokkene=betrokkene, reason=reason)
     return await run_update(client, case_id, CaseWorkflow.record_schorsing, request)
+
+
+async def claim(store: Store, client: Client, *, user: Actor, task_id: str) -> UpdateResult:
+    """Take up a task nobody has yet, as a holder of its role (the workflow's rule, early)."""
+    task, role = await open_task(store, user, task_id)
+    actor = user.model_copy(update={"acting_role": role}) if role in user.roles else user
+    try:
+        check_may_claim(TaskFacts.of(task), actor)
+    except CaseRuleViolation as exc:
+        raise Problem(REJECTION_STATUS[exc.kind.value], exc.message) from None
+    request = domain_request(ClaimTask, actor=actor, task_id=task_id)
+    return await run_update(client, task.case_id, CaseWorkflow.claim_task, request)
+
+
+async def release(
+    store: Store, client: Client, *, user: Actor, task_id: str, reassign_roles: list[Role]
+) -> UpdateResult:
+    """Give a claimed task back to its role's inbox: its claimant, or a role that may reassign."""
+    task, role = await open_task(store, user, task_id)
+    held = [role] if task.claimed_by == user.sub else reassign_roles
+    acting = [r for r in held if r in user.roles]
+    actor = user.model_copy(update={"acting_role": acting[0]}) if acting else user
+    try:
+        check_may_release(TaskFacts.of(task), actor, reassign_roles)
+    except CaseRuleViolation as exc:
+        raise Problem(REJECTION_STATUS[exc.kind.value], exc.message) from None
+    request = domain_request(ReleaseTask, actor=actor, task_id=task_id)
+    return await run_update(client, task.case_id, CaseWorkflow.release_task, request)

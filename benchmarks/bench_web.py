@@ -3,8 +3,9 @@
 
 Fills a fresh SQLite store with N open cases (two open tasks each, one of them for the COID) by
 bulk inserts, signs a COID adviser of the whole DO in through the sign-in page, then times the
-rendered inbox page (first page, and filtered) against GET /tasks, the JSON the API gives for the
-same inbox, in the same process. Prints p50/p95; asserts nothing.
+rendered inbox page (first page, filtered, and a deep page by its keyset cursor) and Termijnen
+(every running clock of the cases) against GET /tasks, the JSON the API gives for the same
+inbox, in the same process. Prints p50/p95; asserts nothing.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from api.main import create_app
+from api.queries import encode_cursor
 from api.tokens import issue_local_token
 from sg989.settings import Settings
-from store.db import make_engine, session_scope
+from store.db import as_utc, make_engine, session_scope
 from store.models import Case, Person, Task
 
 BATCH = 2000
@@ -63,6 +65,20 @@ def fill(engine: Engine, cases: int) -> None:
             session.execute(insert(Case), case_rows)
             session.execute(insert(Task), task_rows)
         print(f"  seeded {numbers[-1] + 1:>6} / {cases} cases", flush=True)
+
+
+def deep_page(engine: Engine, cases: int, page_size: int = 25) -> str:
+    """The address of the inbox's last page, as "Volgende" would have led there."""
+    with session_scope(engine) as session:
+        due_at, task_id = session.execute(
+            select(Task.due_at, Task.task_id)  # type: ignore[call-overload]
+            .where(Task.role == "coid_adviseur")
+            .order_by(Task.due_at, Task.task_id)
+            .offset(cases - page_size - 1)
+            .limit(1)
+        ).one()
+    cursor = encode_cursor("task", as_utc(due_at), task_id)
+    return f"/app/taken?na={cursor}&pagina={cases // page_size}"
 
 
 async def timed(client: httpx.AsyncClient, url: str, runs: int, **kw: Any) -> list[float]:
@@ -109,12 +125,14 @@ async def run(cases: int, runs: int) -> None:
             api = await timed(client, "/tasks", runs, headers={"Authorization": f"Bearer {token}"})
             inbox = await timed(client, "/app/taken", runs)
             filtered = await timed(client, "/app/taken?te_laat=1&eenheid=CLAS/UNIT-07", runs)
-            last = await timed(client, "/app/taken?pagina=400", runs)
+            last = await timed(client, deep_page(engine, cases), runs)
+            clocks = await timed(client, "/app/termijnen", max(3, runs // 5))
         print(f"\n{cases} open cases, {cases} tasks in the COID inbox, {runs} runs each")
         print(summary("GET /tasks (API JSON, baseline)", api))
         print(summary("GET /app/taken (Mijn taken, first 25)", inbox))
         print(summary("GET /app/taken?te_laat=1&eenheid=... (filter)", filtered))
-        print(summary("GET /app/taken?pagina=400 (last page)", last))
+        print(summary("GET /app/taken?na=... (last page, keyset)", last))
+        print(summary("GET /app/termijnen (every clock, 90 days)", clocks))
         ratio = statistics.median(inbox) / statistics.median(api)
         print(f"inbox page / API baseline (p50): {ratio:.2f}x")
 

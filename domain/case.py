@@ -135,6 +135,8 @@ class TaskState(BaseModel):
     completed_at: datetime | None = None
     completed_by: str | None = None
     payload: dict[str, Any] | None = None
+    # Who took the task up from the shared inbox (not set when it was assigned or reassigned).
+    claimed_by: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -319,3 +321,21 @@ class UpdateResult(BaseModel):
     seq: int
     phase: Phase
     status: CaseStatus
+
+
+class ClaimTask(BaseModel):
+    """Taking up an unclaimed task from the inbox of one's role: it becomes one's own."""
+
+    actor: Actor
+    task_id: str
+
+    _bounded = field_validator("task_id")(check_bounded)
+
+
+class ReleaseTask(BaseModel):
+    """Giving a claimed task back to the shared inbox of its role."""
+
+    actor: Actor
+    task_id: str
+
+    _bounded = field_validator("task_id")(check_bounded)

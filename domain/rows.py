@@ -56,6 +56,7 @@ class TaskRow(BaseModel):
     extensions: int = 0
     completed_at: datetime | None = None
     completed_by: str | None = None
+    claimed_by: str | None = None
 
 
 class BetrokkeneRow(BaseModel):

@@ -98,6 +98,7 @@ class Task(SQLModel, table=True):
     extensions: int = 0
     completed_at: datetime | None = _utc_column()
     completed_by: str | None = None
+    claimed_by: str | None = None  # who took it up from the shared inbox (issue 12)
 
 
 class PhaseVisit(SQLModel, table=True):

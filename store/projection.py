@@ -176,6 +176,7 @@ _TASK_FIELDS = (
     "extensions",
     "completed_at",
     "completed_by",
+    "claimed_by",
 )
 
 

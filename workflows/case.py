@@ -32,7 +32,8 @@ with workflow.unsafe.imports_passed_through():
 
 # Our own workflow modules are sandboxed like this one: only domain passes through.
 from workflows import patches
-from workflows.practice import PracticeUpdates, validated
+from workflows.claims import ClaimUpdates
+from workflows.practice import validated
 from workflows.runtime import CaseEnded
 
 WITHDRAWAL_KEEPS_OBLIGATIONS = "withdrawal-keeps-obligations"
@@ -40,7 +41,7 @@ EXTENSION_ENDS_WORKING_DAY = "extension-ends-working-day"
 
 
 @workflow.defn(name="CaseWorkflow")
-class CaseWorkflow(PracticeUpdates):
+class CaseWorkflow(ClaimUpdates):
     @workflow.init
     def __init__(self, start: StartCase) -> None:
         # State exists before run(): an Update may arrive in the very first workflow task.
@@ -263,6 +264,7 @@ class CaseWorkflow(PracticeUpdates):
         task = self.s.tasks[req.task_id]
         previous = list(task.assignees)
         task.assignees = [req.assignee]
+        task.claimed_by = None  # assigned now, no longer taken up from the inbox
         self.emit(
             "taak_overgedragen",
             actor=req.actor,

@@ -66,6 +66,8 @@ class PracticeUpdates(Lifecycle):
         for task in self.s.open_tasks():
             if req.sub in task.assignees:
                 task.assignees = [a for a in task.assignees if a != req.sub]
+            if task.claimed_by == req.sub:
+                task.claimed_by = None
         self.emit("belangenconflict_vastgelegd", actor=req.actor, details={})
         await self.settled()
         return self._result()

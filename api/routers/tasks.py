@@ -1,4 +1,4 @@
-"""The caller's inbox and the three things one does with a task: complete, extend, reassign."""
+"""The caller's inbox and what one does with a task: complete, extend, reassign, claim, release."""
 
 from __future__ import annotations
 
@@ -123,3 +123,20 @@ async def reassign(
     return await updates.reassign(
         engine, client, user=user, task_id=task_id, reassign_roles=roles, body=body
     )
+
+
+@router.post("/{task_id}/claim", responses=PROBLEMS)
+async def claim(
+    task_id: str, engine: EngineDep, client: TemporalDep, user: CurrentUser
+) -> UpdateResult:
+    """Take up a task nobody has yet: anyone holding the task's role for its unit may."""
+    return await updates.claim(engine, client, user=user, task_id=task_id)
+
+
+@router.post("/{task_id}/release", responses=PROBLEMS)
+async def release(
+    task_id: str, request: Request, engine: EngineDep, client: TemporalDep, user: CurrentUser
+) -> UpdateResult:
+    """Give a claimed task back to its role's inbox: the claimant, or a role that may reassign."""
+    roles = request.app.state.policy.reassign_roles
+    return await updates.release(engine, client, user=user, task_id=task_id, reassign_roles=roles)

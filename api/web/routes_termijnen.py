@@ -1,4 +1,7 @@
-"""Termijnen: the coming deadlines of my tasks by week, and the same as an iCalendar feed.
+"""Termijnen: every running clock of my cases by week, and the same as an iCalendar feed.
+
+Every clock the Zaak page shows, of every case the user may read there (``api.web.deadlines``),
+whoever's task it is: overdue ones and those due within the next FEED_DAYS days.
 
 A calendar program cannot sign in, so the feed's address carries a signed key that expires;
 the feed holds task labels, case numbers and deadlines, never what a melder said.
@@ -15,7 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired
 
 from api.schemas import TaskPublic
 from api.web import service
-from api.web.dutch import dagen_tot, local
+from api.web.dutch import dagen_tot, local, phase, role
 from api.web.pages import engine_of, render
 from api.web.session import WebUser, serializer
 from domain.case import Actor
@@ -38,9 +41,14 @@ def feed_key(request: Request, user: Actor) -> str:
     return serializer(request.app.state.settings, "ical").dumps(claims)
 
 
+async def clocks(request: Request, user: Actor) -> tuple[list[TaskPublic], bool]:
+    until = service.now() + timedelta(days=FEED_DAYS)
+    return await service.running_clocks(engine_of(request), user, until=until)
+
+
 @router.get("/termijnen", name="deadlines")
 async def deadlines(request: Request, user: WebUser) -> HTMLResponse:
-    tasks = await service.inbox(engine_of(request), user)
+    tasks, more = await clocks(request, user)
     feed = str(request.url_for("deadline_feed")) + "?sleutel=" + feed_key(request, user)
     return render(
         request,
@@ -52,6 +60,8 @@ async def deadlines(request: Request, user: WebUser) -> HTMLResponse:
         dagen_tot=dagen_tot,
         feed=feed,
         feed_days=FEED_DAYS,
+        more=more,
+        my_roles=set(user.roles),
     )
 
 
@@ -74,6 +84,12 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def description(task: TaskPublic) -> str:
+    return (
+        f"Rol: {role(task.role.value)}. Grondslag: {task.basis}. Fase: {phase(task.phase.value)}."
+    )
+
+
 def icalendar(tasks: list[TaskPublic], base_url: str, now: datetime) -> str:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//sg989//termijnen//NL",
              "CALSCALE:GREGORIAN", "X-WR-CALNAME:sg989 termijnen"]  # fmt: skip
@@ -90,8 +106,8 @@ def icalendar(tasks: list[TaskPublic], base_url: str, now: datetime) -> str:
             f"DTSTART:{_stamp(task.due_at)}",
             f"DTEND:{_stamp(task.due_at + timedelta(minutes=30))}",
             f"SUMMARY:{_escape(summary)}",
-            f"DESCRIPTION:{_escape(f'Grondslag: {task.basis}. Fase: {task.phase.value}.')}",
-            f"URL:{base_url}app/taken/{task.task_id}",
+            f"DESCRIPTION:{_escape(description(task))}",
+            f"URL:{base_url}app/zaken/{task.case_id}",
             "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")
@@ -109,6 +125,6 @@ async def deadline_feed(request: Request, sleutel: str = "") -> Response:
         return Response("De sleutel van deze agenda is verlopen; haal een nieuwe op.", 401)
     except (BadSignature, ValueError):
         return Response("Deze agenda-sleutel is niet geldig.", 401)
-    tasks = await service.inbox(engine_of(request), user)
+    tasks, _ = await clocks(request, user)
     body = icalendar(tasks, str(request.base_url), service.now())
     return Response(body, media_type="text/calendar; charset=utf-8")

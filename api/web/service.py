@@ -9,11 +9,10 @@ worker thread, never on the event loop.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
@@ -21,12 +20,22 @@ from temporalio.client import Client
 
 from api import reads, updates
 from api.problems import Problem
+from api.queries import TaskFilter
 from api.registration import register_melding
 from api.routers import timeline as timeline_router
-from api.schemas import CaseCreated, CasePage, CasePublic, MeldingIn, TaskPublic, Timeline
+from api.schemas import (
+    CaseCreated,
+    CasePage,
+    CasePublic,
+    MeldingIn,
+    TaskPage,
+    TaskPublic,
+    Timeline,
+)
+from api.web import deadlines
 from domain.case import Actor, UpdateResult
 from domain.policy import DeadlinePolicy
-from domain.roles import Role, unit_in_scope
+from domain.roles import Role
 from store.audit import ChainVerification
 from store.directory import people_holding
 from store.models import AccessLog, Person, PhaseVisit, Task
@@ -50,59 +59,21 @@ def now() -> datetime:
 # Reads ------------------------------------------------------------------------------------------
 
 
-async def inbox(engine: Engine, user: Actor) -> list[TaskPublic]:
-    """Open tasks for the user's roles in their units, theirs or nobody's yet, by deadline."""
-    return await _read(engine, lambda s: reads.inbox(s, user))
-
-
-@dataclass(frozen=True)
-class InboxQuery:
-    phase: str = ""
-    unit: str = ""  # the unit and everything below it
-    task_type: str = ""
-    due_before: datetime | None = None
-    overdue: bool = False
-    only_mine: bool = False
-
-
-def _inbox_page(
-    session: Session, user: Actor, q: InboxQuery, page: int, page_size: int
-) -> tuple[list[TaskPublic], int]:
-    """`api.reads.inbox`'s rule (open, my roles, my units, mine or nobody's), filtered and paged
-    in SQL so that only one page is built. To be replaced by the API's paginated inbox."""
-    now = reads.now_utc()
-    query = select(Task.task_id, Task.unit, Task.assignees).where(
-        Task.status == "open", col(Task.role).in_([r.value for r in user.roles])
-    )
-    if q.phase:
-        query = query.where(Task.phase == q.phase)
-    if q.task_type:
-        query = query.where(Task.task_type == q.task_type)
-    if q.unit:
-        unit, scope = func.lower(col(Task.unit)), q.unit.lower().rstrip("/")
-        query = query.where(or_(unit == scope, unit.startswith(scope + "/")))
-    if q.due_before is not None:
-        query = query.where(col(Task.due_at) <= q.due_before)
-    if q.overdue:
-        query = query.where(col(Task.due_at) < now)
-    rows = session.exec(query.order_by(col(Task.due_at), col(Task.task_id))).all()
-    ids = [
-        task_id
-        for task_id, unit, assignees in rows
-        if unit_in_scope(unit, user.units)
-        and (not assignees or user.sub in assignees)
-        and (not q.only_mine or user.sub in assignees)
-    ]
-    shown = ids[(page - 1) * page_size : page * page_size]
-    found = {t.task_id: t for t in session.exec(select(Task).where(col(Task.task_id).in_(shown)))}
-    return [reads.task_public(found[i], Role(found[i].role), now) for i in shown], len(ids)
-
-
 async def inbox_page(
-    engine: Engine, user: Actor, query: InboxQuery, *, page: int, page_size: int
-) -> tuple[list[TaskPublic], int]:
-    """One page of the inbox and the number of tasks in it, earliest deadline first."""
-    return await _read(engine, lambda s: _inbox_page(s, user, query, page, page_size))
+    engine: Engine, user: Actor, flt: TaskFilter, *, cursor: str | None, page_size: int
+) -> TaskPage:
+    """One page of the inbox, earliest deadline first: the API's keyset query, the same filters."""
+    return await _read(
+        engine,
+        lambda s: reads.inbox_page(s, user, flt, cursor=cursor, page_size=page_size),
+    )
+
+
+async def running_clocks(
+    engine: Engine, user: Actor, *, until: datetime
+) -> tuple[list[TaskPublic], bool]:
+    """Every running clock of the cases the user may read, due before ``until`` or overdue."""
+    return await _read(engine, lambda s: deadlines.running_clocks(s, user, now=now(), until=until))
 
 
 async def case(engine: Engine, user: Actor, case_id: str) -> CasePublic:
@@ -126,23 +97,23 @@ async def cases(
     )
 
 
-async def timeline(engine: Engine, user: Actor, case_id: str) -> Timeline | None:
-    """The timeline redacted as the API redacts it; None when the user's roles may not read it."""
+async def _unless_forbidden(engine: Engine, work: Callable[[Session], T]) -> T | None:
+    """The read, or None when the user's roles may not make it (a 403 of the API)."""
     try:
-        return await _read(engine, lambda s: timeline_router.timeline(case_id, s, user))
+        return await _read(engine, work)
     except Problem as problem:
         if problem.status == 403:
             return None
         raise
+
+
+async def timeline(engine: Engine, user: Actor, case_id: str) -> Timeline | None:
+    """The timeline redacted as the API redacts it; None when the user's roles may not read it."""
+    return await _unless_forbidden(engine, lambda s: timeline_router.timeline(case_id, s, user))
 
 
 async def verify(engine: Engine, user: Actor, case_id: str) -> ChainVerification | None:
-    try:
-        return await _read(engine, lambda s: timeline_router.verify(case_id, s, user))
-    except Problem as problem:
-        if problem.status == 403:
-            return None
-        raise
+    return await _unless_forbidden(engine, lambda s: timeline_router.verify(case_id, s, user))
 
 
 async def task(engine: Engine, user: Actor, task_id: str) -> Task:
@@ -184,26 +155,13 @@ async def people_for(engine: Engine, *, role: str, unit: str) -> list[Person]:
 
 
 # Writes: each one a workflow Update, validated and refused exactly as through the API --------
-
-
-async def _write(engine: Engine, work: Callable[[Session], Any]) -> UpdateResult:
-    with Session(engine, expire_on_commit=False) as session:
-        result: UpdateResult = await work(session)
-        return result
+# (api.updates takes the engine itself and holds no connection while Temporal works)
 
 
 async def complete(
     engine: Engine, client: Client, user: Actor, task_id: str, payload: dict[str, Any]
 ) -> UpdateResult:
-    return await _write(
-        engine,
-        lambda s: updates.complete(s, client, user=user, task_id=task_id, payload=payload),
-    )
-
-
-class _Body:
-    def __init__(self, **values: Any) -> None:
-        self.__dict__.update(values)
+    return await updates.complete(engine, client, user=user, task_id=task_id, payload=payload)
 
 
 async def extend(
@@ -216,12 +174,9 @@ async def extend(
     new_due_at: datetime,
     reason: str,
 ) -> UpdateResult:
-    body = _Body(new_due_at=new_due_at, reason=reason)
-    return await _write(
-        engine,
-        lambda s: updates.extend(
-            s, client, user=user, task_id=task_id, extend_roles=roles, body=body
-        ),
+    body = SimpleNamespace(new_due_at=new_due_at, reason=reason)  # the domain model validates
+    return await updates.extend(
+        engine, client, user=user, task_id=task_id, extend_roles=roles, body=body
     )
 
 
@@ -235,34 +190,35 @@ async def reassign(
     assignee: str,
     reason: str,
 ) -> UpdateResult:
-    body = _Body(assignee=assignee, reason=reason)
-    return await _write(
-        engine,
-        lambda s: updates.reassign(
-            s, client, user=user, task_id=task_id, reassign_roles=roles, body=body
-        ),
+    body = SimpleNamespace(assignee=assignee, reason=reason)
+    return await updates.reassign(
+        engine, client, user=user, task_id=task_id, reassign_roles=roles, body=body
     )
+
+
+async def claim(engine: Engine, client: Client, user: Actor, task_id: str) -> UpdateResult:
+    return await updates.claim(engine, client, user=user, task_id=task_id)
+
+
+async def release(
+    engine: Engine, client: Client, user: Actor, task_id: str, *, roles: list[Role]
+) -> UpdateResult:
+    return await updates.release(engine, client, user=user, task_id=task_id, reassign_roles=roles)
 
 
 async def withdraw(
     engine: Engine, client: Client, user: Actor, case_id: str, *, roles: list[Role], reason: str
 ) -> UpdateResult:
-    return await _write(
-        engine,
-        lambda s: updates.withdraw(
-            s, client, user=user, case_id=case_id, roles=roles, reason=reason
-        ),
+    return await updates.withdraw(
+        engine, client, user=user, case_id=case_id, roles=roles, reason=reason
     )
 
 
 async def schorsing(
     engine: Engine, client: Client, user: Actor, case_id: str, *, betrokkene: str, reason: str
 ) -> UpdateResult:
-    return await _write(
-        engine,
-        lambda s: updates.schorsing(
-            s, client, user=user, case_id=case_id, betrokkene=betrokkene, reason=reason
-        ),
+    return await updates.schorsing(
+        engine, client, user=user, case_id=case_id, betrokkene=betrokkene, reason=reason
     )
 
 

@@ -115,6 +115,23 @@ def choose(group_name: str, *options: str) -> Fill:
     return fill
 
 
+async def claim_and_release(person: Person, case_id: str, label: str) -> None:
+    """A jurist (whose role may not reassign) takes a task up from Mijn taken, sees it is theirs,
+    and gives it back to the role's inbox."""
+    await person.goto("/app/taken")
+    row = person.page.get_by_role("row").filter(has_text=case_id).filter(has_text=label)
+    await row.get_by_role("button", name=re.compile(r"^Oppakken")).click()
+    await person.page.wait_for_url(re.compile(r"/app/taken\?"))
+    await person.settled("mijn-taken-opgepakt")
+    assert "U hebt de taak opgepakt" in await person.text()
+    assert f"opgepakt door u ({person.name})" in await row.inner_text()
+    await row.get_by_role("button", name=re.compile(r"^Vrijgeven")).click()
+    await person.page.wait_for_url(re.compile(r"/app/taken\?"))
+    await person.settled()
+    assert "De taak is vrijgegeven" in await person.text()
+    assert "nog niemand" in await row.inner_text()
+
+
 RAPPORT = fields(Document_ref="DOC-1", Samenvatting="Bevindingen.")
 
 
@@ -152,6 +169,7 @@ async def test_a_case_from_melding_to_gesloten_in_the_browser(persons: dict[str,
             choose("Betrokkenen", "BTR-1"),
         ),
     )
+    await claim_and_release(jur, case_id, "Juridische toets")
     await do_task(jur, case_id, "Juridische toets", choose("Akkoord", "Ja"))
 
     await do_task(ond, case_id, "Onderzoek: concept-rapport", RAPPORT)
@@ -166,6 +184,8 @@ async def test_a_case_from_melding_to_gesloten_in_the_browser(persons: dict[str,
         then(choose("Schending", "schending (BTR-1)"), fields(Motivering="Vastgesteld.")),
     )
     await cdt.goto(f"/app/zaken/{case_id}", shot="zaak")
+    await cdt.goto("/app/termijnen", shot="termijnen")  # every clock, not only the BG's tasks
+    assert "Voornemen maatregel" in await cdt.text()  # the jurist's clock, on the BG's page
     assert CONTACT not in await cdt.text()
     await do_task(
         jur,
@@ -218,7 +238,8 @@ async def test_a_case_from_melding_to_gesloten_in_the_browser(persons: dict[str,
     assert NAMES["commandant"] not in audit and NAMES["coid_adviseur"] not in audit
     await aud.goto("/app/rapportage", shot="rapportage")
     await aud.goto("/app/rapportage/kwartaal", shot="kwartaal")
-    await coid.goto("/app/termijnen", shot="termijnen")
+    await coid.goto("/app/termijnen")
+    assert "Geen lopende termijnen." in await coid.text()  # the case is closed
     await cdt.page.goto("/docs")  # Swagger UI's own markup: not ours to hold to axe
     await cdt.page.wait_for_selector(".swagger-ui .info", timeout=15_000)  # rendered offline
 

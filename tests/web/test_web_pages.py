@@ -6,16 +6,17 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from tests.api.conftest import MELDING
+from tests.api.conftest import MELDING, headers, http  # noqa: F401  (headers: a fixture)
+from tests.api.helpers import Users
 
 CONTACT = MELDING["melder_contact"]
 FORM = {**MELDING, "betrokkenen": "BTR-1"}
 
 
-async def register(browsers: Any) -> str:
+async def register(browsers: Any, key: str = "k1") -> str:
     commandant = await browsers("commandant")
     await commandant.get("/app/meldingen/nieuw")
-    response = await commandant.post("/app/meldingen/nieuw", {**FORM, "sleutel": "k1"})
+    response = await commandant.post("/app/meldingen/nieuw", {**FORM, "sleutel": key})
     assert response.status_code == 303, response.text
     match = re.match(r"/app/zaken/([^?]+)\?", response.headers["location"])
     assert match, response.headers["location"]
@@ -103,10 +104,49 @@ async def test_inbox_filters_and_claiming(browsers: Any) -> None:
     assert case_id not in (await adviser.get("/app/taken?binnen=0")).text
     assert case_id in (await adviser.get("/app/taken?binnen=60")).text
     assert case_id not in (await adviser.get("/app/taken?alleen_mijn=1")).text
+    assert f'action="/app/taken/{task}/oppakken"' in page.text
+    assert f'action="/app/taken/{task}/vrijgeven"' not in page.text  # nobody has it yet
     claimed = await adviser.post(f"/app/taken/{task}/oppakken", {"terug": "/app/taken"})
-    assert "toegewezen" in unquote(claimed.headers["location"])
+    assert "U hebt de taak opgepakt" in unquote(claimed.headers["location"])
     mine = await adviser.get("/app/taken?alleen_mijn=1")
-    assert task in mine.text and "aan u" in mine.text
+    assert task in mine.text and "opgepakt door u (Mr. A. Jansen)" in mine.text
+    assert f'action="/app/taken/{task}/oppakken"' not in mine.text
+    assert f'action="/app/taken/{task}/vrijgeven"' in mine.text
+    again = await adviser.post(f"/app/taken/{task}/oppakken", {"terug": "/app/taken"})
+    assert "Niet opgepakt: " in unquote(again.headers["location"])
+    assert "already yours" in unquote(again.headers["location"])
+    released = await adviser.post(f"/app/taken/{task}/vrijgeven", {"terug": "/app/taken"})
+    assert "De taak is vrijgegeven" in unquote(released.headers["location"])
+    assert task not in (await adviser.get("/app/taken?alleen_mijn=1")).text
+    stale = await adviser.post(f"/app/taken/{task}/vrijgeven", {"terug": "/app/taken"})
+    assert "Niet vrijgegeven: " in unquote(stale.headers["location"])
+
+
+async def test_inbox_pages_through_the_apis_keyset_query(browsers: Any, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Three cases' intake tasks at two a page: Volgende walks the inbox in the order of one long
+    page, each task once; Vorige comes back to the page before."""
+    from api.web import routes_tasks
+
+    cases = [await register(browsers, key=f"k{n}") for n in range(3)]
+    adviser = await browsers("coid_adviseur")
+    ids = re.compile(r'href="/app/taken/([A-Z]{2}-\d{4}-\d+-T\d+)">')
+    whole = ids.findall((await adviser.get("/app/taken")).text)
+    assert {t.rsplit("-T", 1)[0] for t in whole} == set(cases)
+
+    monkeypatch.setattr(routes_tasks, "PAGE_SIZE", 2)
+    pages = [await adviser.get("/app/taken")]
+    while following := re.search(r'<a href="([^"]+)" rel="next">', pages[-1].text):
+        pages.append(await adviser.get(following[1].replace("&amp;", "&")))
+        assert len(pages) <= len(whole)
+    walked = [t for page in pages for t in ids.findall(page.text)]
+    assert walked == whole and len(pages) == -(-len(whole) // 2)
+    assert "Pagina 2" in pages[1].text and "Taken 3–4" in pages[1].text
+    back = re.search(r'<a href="([^"]+)" rel="prev">', pages[2].text)
+    assert back
+    assert ids.findall((await adviser.get(back[1].replace("&amp;", "&"))).text) == whole[2:4]
+    bad = await adviser.get("/app/taken?na=onzin")
+    assert bad.status_code == 200 and "u ziet de eerste pagina" in bad.text
+    assert ids.findall(bad.text) == whole[:2]
 
 
 async def test_reassign_only_to_a_person_holding_the_role(browsers: Any) -> None:
@@ -155,6 +195,25 @@ async def test_deadlines_by_week_and_the_calendar_feed(browsers: Any) -> None:
     assert (await stranger.get("/app/termijnen.ics?sleutel=vals")).status_code == 401
 
 
+async def test_deadlines_show_every_clock_of_the_cases_one_may_read(browsers: Any) -> None:
+    """The commandant has no task in the intake, yet sees its clocks: Termijnen covers every
+    running clock of the case, as the Zaak page does; who may not read the case sees none."""
+    case_id = await register(browsers)
+    commandant = await browsers("commandant")
+    inbox = await commandant.get("/app/taken")
+    assert case_id not in inbox.text  # no task of the commandant's yet
+    page = await commandant.get("/app/termijnen")
+    assert case_id in page.text and "Ontvangstbevestiging aan de melder" in page.text
+    assert "COID-adviseur" in page.text  # whose clock it is
+    feed = re.search(r'href="http://sg989(/app/termijnen\.ics\?sleutel=[^"]+)"', page.text)
+    assert feed
+    ics = await commandant.get(feed[1].replace("&amp;", "&"))
+    assert f"app/zaken/{case_id}" in ics.text.replace("\r\n ", "")
+    for who in ("outsider", "nazorg", "onderzoeker"):  # outside scope, or no part in the case
+        other = await browsers(who)
+        assert case_id not in (await other.get("/app/termijnen")).text, who
+
+
 async def test_audit_shows_verdicts_and_timelines_without_names(browsers: Any) -> None:
     case_id = await register(browsers)
     auditor = await browsers("auditor")
@@ -185,3 +244,40 @@ async def test_a_case_outside_scope_is_not_found(browsers: Any) -> None:
     outsider = await browsers("outsider")
     page = await outsider.get(f"/app/zaken/{case_id}")
     assert page.status_code == 404 and "Niet gevonden" in page.text
+
+
+async def test_an_onderzoeker_sees_the_clocks_of_the_case_they_investigate(
+    browsers: Any,
+    web_app: Any,
+    headers: Any,  # noqa: F811
+) -> None:
+    """Roles brought in for one step read a case through their task in it, on Termijnen too."""
+    async with http(web_app) as api:
+        users = Users(api, headers)
+        case_id = await users.register()
+        await users.into_onderzoek(case_id)
+    onderzoeker = await browsers("onderzoeker")
+    page = await onderzoeker.get("/app/termijnen")
+    assert case_id in page.text and "Onderzoek: concept-rapport" in page.text
+    hac = await browsers("hac")  # no task of theirs in the case (yet)
+    assert case_id not in (await hac.get("/app/termijnen")).text
+
+
+async def test_a_linked_party_sees_no_clock_of_the_case(
+    browsers: Any,
+    web_app: Any,
+    headers: Any,  # noqa: F811
+) -> None:
+    """The jurist reads every case in scope, but not one they are a party to: no clock of it."""
+    async with http(web_app) as api:
+        users = Users(api, headers)
+        case_id = await users.register()
+        await users.through_intake(case_id)
+        jurist = await browsers("jurist")
+        assert case_id in (await jurist.get("/app/termijnen")).text
+        link = {"sub": "jur-1", "party": "betrokkene", "reason": "De jurist is zelf betrokkene."}
+        linked = await api.post(
+            f"/cases/{case_id}/belangenconflict", json=link, headers=headers("coid_adviseur")
+        )
+        assert linked.status_code == 200, linked.text
+    assert case_id not in (await jurist.get("/app/termijnen")).text
