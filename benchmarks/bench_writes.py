@@ -33,6 +33,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 import store.models  # noqa: F401  (registers the tables)
+from benchmarks.memory import memory
 from benchmarks.sealing import bench_converter, ready_for_cases
 from domain.case import CompleteTask
 from domain.phases import TaskType
@@ -287,7 +288,18 @@ async def all_runs(client: Client, case_id: str) -> list[WorkflowHistory]:
     return histories
 
 
-async def main(rounds: int, only: str, levels: tuple[int, ...] = LEVELS) -> None:
+async def main(
+    rounds: int,
+    only: str,
+    levels: tuple[int, ...] = LEVELS,
+    cases: int = 10_000,
+    cache: int | None = None,
+) -> None:
+    if only in ("all", "memory"):
+        await memory(cases, cache)
+        print()
+    if only == "memory":
+        return
     engine = make_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}")
     SQLModel.metadata.create_all(engine)
     if only in ("all", "history"):
@@ -309,7 +321,13 @@ if __name__ == "__main__":
     parser.add_argument(
         "--rounds", type=int, default=20, help="cases per level, spread over clients"
     )
-    parser.add_argument("--only", choices=("all", "history", "throughput"), default="all")
+    parser.add_argument("--only", choices=("all", "history", "throughput", "memory"), default="all")
+    parser.add_argument(
+        "--cases", type=int, default=10_000, help="open cases for the memory measurement"
+    )
     parser.add_argument("--levels", type=int, nargs="+", default=list(LEVELS))
+    parser.add_argument(
+        "--cache", type=int, default=None, help="the worker's cache (default: the setting)"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.rounds, args.only, tuple(args.levels)))
+    asyncio.run(main(args.rounds, args.only, tuple(args.levels), args.cases, args.cache))

@@ -32,8 +32,9 @@ def workflow_runner() -> SandboxedWorkflowRunner:
 def build_worker(
     client: Client, engine: Engine, task_queue: str, settings: Settings | None = None
 ) -> Worker:
+    settings = settings or get_settings()
     store = StoreActivities(engine)
-    notify = NotificationActivities(engine, settings or get_settings())
+    notify = NotificationActivities(engine, settings)
     return Worker(
         client,
         task_queue=task_queue,
@@ -46,6 +47,8 @@ def build_worker(
             ImportActivities(engine).run_import,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=8),
+        # Cached cases answer an Update from memory; the rest replay their (short) history.
+        max_cached_workflows=settings.worker_max_cached_workflows,
         workflow_runner=workflow_runner(),
         interceptors=[StalledCaseGuard(), LogContextInterceptor()],
     )
