@@ -229,9 +229,8 @@ def _write_tasks(connection: Connection, case_id: str, changed: list[TaskRow]) -
             TASK.c.task_id.in_(bindparam("ids", expanding=True))
         ),
     )
-    owners: dict[str, str] = dict(
-        connection.execute(existing, {"ids": [t.task_id for t in changed]}).tuples().all()
-    )
+    found = connection.execute(existing, {"ids": [t.task_id for t in changed]})
+    owners: dict[str, str] = {task_id: owner for task_id, owner in found}
     updates: list[dict[str, Any]] = []
     new: list[dict[str, Any]] = []
     for state in changed:
