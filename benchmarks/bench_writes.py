@@ -35,7 +35,7 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 from temporalio import activity, workflow
 from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError
@@ -54,6 +54,7 @@ from sg989.settings import Settings
 from sg989.temporal import temporal_cli_path, test_server_path
 from sg989.worker import build_worker
 from store.db import make_engine
+from store.models import Task as StoreTask
 from tests.workflows.driver import COID, NAZORG, CaseDriver
 from tests.workflows.test_paths import drive_to_afdoening, finish_afdoening
 from workflows.case import CaseWorkflow
@@ -207,6 +208,8 @@ def case_client(
                 client, load_policy(), CASE_QUEUE, store=api and api.engine
             )
             await case.open_task(TaskType.ontvangstbevestiging)  # the case has started
+            if api is not None:  # and its first step is readable, as registration awaits
+                await api.readable(case.case_id + script[0][0])
             for suffix, request in script:
                 req = request.model_copy(update={"task_id": case.case_id + suffix})
                 latencies.append(await timed(retried(partial(send, case, req))))
@@ -264,6 +267,13 @@ class ApiCaller:
                 self.settings, sub=actor.sub, name=actor.name, roles=actor.roles, units=actor.units
             )
         return self.tokens[actor.sub]
+
+    async def readable(self, task_id: str) -> None:
+        while True:
+            with Session(self.engine) as session:
+                if session.get(StoreTask, task_id) is not None:
+                    return
+            await asyncio.sleep(0.01)
 
     async def complete(self, request: CompleteTask) -> None:
         response = await self.http.post(
