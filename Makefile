@@ -41,6 +41,9 @@ bench: $(STAMP)  ## read latency over 2000 cases, then write throughput and hist
 bench-writes: $(STAMP)  ## sg989 task completion vs bare Temporal (c=1,5,20) and history size
 	$(BIN)/python -m benchmarks.bench_writes
 
+bench-memory: $(STAMP)  ## worker RSS with 10,000 open cases; an Update on an evicted vs a cached case
+	$(BIN)/python -m benchmarks.bench_writes --only memory --cases 10000
+
 histories: $(STAMP)  ## record new replay histories (never re-record existing ones)
 	$(BIN)/python -m tests.workflows.record_histories
 

@@ -4,10 +4,16 @@ In one run on one dev server (`temporal server start-dev`, in memory), task comp
 sg989 is measured side by side with two baselines:
 - bare:            a workflow whose Update only bumps a counter;
 - bare + activity: the same Update, awaiting one activity that inserts one row in the store;
-- sg989:           `complete_task` on real cases (validator, lifecycle, one store write).
-Each at concurrency 1, 5 and 20 (one case or workflow per concurrent client). Updates/s is
-wall-clock throughput; latencies are per Update. Then the history of one case on the full
-investigation path (time-skipping server, every run summed) and activities per Update.
+- sg989:           the `complete_task` Update sent with the workflow client, on real cases
+                   (validator, lifecycle, the step's one store write, read-your-writes);
+- sg989 API:       what a user calls: `POST /tasks/{id}/complete` on the FastAPI app in this
+                   process (bearer token, the task and case look-up in the store, payload
+                   validation, the same Update, the answer), over httpx's ASGI transport.
+Each at concurrency 1, 5 and 20 (one case or workflow per concurrent client), the four
+interleaved over `--repeats` rounds so that a load change on the machine hits them alike.
+Updates/s is wall-clock throughput summed over the rounds; latencies are per Update. Then the
+history of one case on the full investigation path (time-skipping server, every run summed)
+and activities per Update; `--only memory`: see benchmarks/memory.py.
 """
 
 from __future__ import annotations
@@ -22,25 +28,34 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import httpx
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 from temporalio import activity, workflow
 from temporalio.client import Client, WorkflowHistory
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 import store.models  # noqa: F401  (registers the tables)
-from benchmarks.sealing import bench_converter, ready_for_cases
-from domain.case import CompleteTask
+from api.main import create_app
+from api.tokens import issue_local_token
+from benchmarks.memory import memory
+from benchmarks.sealing import BENCH_KEYS, bench_converter, ready_for_cases
+from domain.case import Actor, CompleteTask
 from domain.phases import TaskType
 from sg989.policy_files import load_policy
+from sg989.settings import Settings
 from sg989.temporal import temporal_cli_path, test_server_path
 from sg989.worker import build_worker
 from store.db import make_engine
+from store.models import Task as StoreTask
 from tests.workflows.driver import COID, NAZORG, CaseDriver
 from tests.workflows.test_paths import drive_to_afdoening, finish_afdoening
 from workflows.case import CaseWorkflow
@@ -111,6 +126,11 @@ class Result:
     latencies: list[float]
     elapsed: float
 
+    @classmethod
+    def sum(cls, runs: list[Result]) -> Result:
+        latencies = [lat for run in runs for lat in run.latencies]
+        return cls(runs[0].name, runs[0].concurrency, latencies, sum(r.elapsed for r in runs))
+
     @property
     def per_second(self) -> float:
         return len(self.latencies) / self.elapsed
@@ -121,7 +141,7 @@ class Result:
 
     def line(self) -> str:
         return (
-            f"{self.name:16} c={self.concurrency:<3} {self.per_second:7.1f} Updates/s  "
+            f"{self.name:15} c={self.concurrency:<3} {self.per_second:7.1f} Updates/s  "
             f"p50 {self.pct(50):6.1f} ms  p95 {self.pct(95):6.1f} ms  p99 {self.pct(99):6.1f} ms  "
             f"(n={len(self.latencies)})"
         )
@@ -179,24 +199,95 @@ async def probe_script(client: Client) -> Script:
     return script
 
 
-def case_client(client: Client, script: Script, cases: int) -> Client_:
+def case_client(
+    client: Client, script: Script, cases: int, api: ApiCaller | None = None
+) -> Client_:
     async def one(_: int) -> list[float]:
         latencies: list[float] = []
         for _ in range(cases):
-            case = await CaseDriver.start(client, load_policy(), CASE_QUEUE)
+            case = await CaseDriver.start(
+                client, load_policy(), CASE_QUEUE, store=api and api.engine
+            )
             await case.open_task(TaskType.ontvangstbevestiging)  # the case has started
+            if api is not None:  # and its first step is readable, as registration awaits
+                await api.readable(case.case_id + script[0][0])
             for suffix, request in script:
                 req = request.model_copy(update={"task_id": case.case_id + suffix})
-                latencies.append(
-                    await timed(case.handle.execute_update(CaseWorkflow.complete_task, req))
-                )
+                latencies.append(await timed(retried(partial(send, case, req))))
         return latencies
+
+    async def send(case: CaseDriver, request: CompleteTask) -> None:
+        if api is not None:
+            await api.complete(request)
+        else:
+            await case.handle.execute_update(CaseWorkflow.complete_task, request)
 
     return one
 
 
+FAILED_STATE = "Workflow Task in failed state"
+
+
+async def retried(call: Callable[[], Awaitable[Any]]) -> Any:
+    """The call, again while Temporal refuses it because the case's last workflow task timed
+    out (a heavily loaded machine); the latency counts the wait, as a user's would."""
+    while True:
+        try:
+            return await call()
+        except (RPCError, RuntimeError) as exc:
+            if FAILED_STATE not in str(exc):
+                raise
+            await asyncio.sleep(0.5)
+
+
+class ApiCaller:
+    """POST /tasks/{id}/complete on the app, with a token for the actor of each request."""
+
+    def __init__(self, client: Client, engine: Engine) -> None:
+        data_dir = Path(tempfile.mkdtemp(prefix="sg989-bench-api-"))
+        self.settings = Settings(
+            data_dir=data_dir,
+            task_queue=CASE_QUEUE,
+            local_signing_key_file=data_dir / "signing-key.pem",
+            payload_keys=SecretStr(BENCH_KEYS),
+        )
+        self.engine = engine
+
+        async def provider() -> Client:
+            return client
+
+        self.http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(self.settings, engine, provider)),
+            base_url="http://sg989",
+        )
+        self.tokens: dict[str, str] = {}
+
+    def _token(self, actor: Actor) -> str:
+        if actor.sub not in self.tokens:
+            self.tokens[actor.sub] = issue_local_token(
+                self.settings, sub=actor.sub, name=actor.name, roles=actor.roles, units=actor.units
+            )
+        return self.tokens[actor.sub]
+
+    async def readable(self, task_id: str) -> None:
+        while True:
+            with Session(self.engine) as session:
+                if session.get(StoreTask, task_id) is not None:
+                    return
+            await asyncio.sleep(0.01)
+
+    async def complete(self, request: CompleteTask) -> None:
+        response = await self.http.post(
+            f"/tasks/{request.task_id}/complete",
+            json=request.payload,
+            headers={"Authorization": f"Bearer {self._token(request.actor)}"},
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"{request.task_id}: {response.status_code} {response.text}")
+
+
 async def throughput(
-    env: WorkflowEnvironment, engine: Engine, rounds: int, levels: tuple[int, ...]
+    env: WorkflowEnvironment, engine: Engine, rounds: int, levels: tuple[int, ...], repeats: int
 ) -> None:
     client = env.client
     writer = RowWriter(engine)
@@ -211,24 +302,38 @@ async def throughput(
         activities=[writer.write_row],
         activity_executor=ThreadPoolExecutor(max_workers=8),
     )
-    async with bare_worker, build_worker(client, engine, CASE_QUEUE):
+    api = ApiCaller(client, engine)
+    async with bare_worker, build_worker(client, engine, CASE_QUEUE), api.http:
         script = await probe_script(client)
+        await case_client(client, script, 1, api)(0)  # the app's first requests, unmeasured
         per_case = len(script)
         print(f"sg989 drives {per_case} task completions per case (intake to nazorg)\n")
         for level in levels:
             cases = max(1, rounds // level)
             updates = per_case * cases
-            bare = await measure("bare", level, bare_client(client, updates, False))
-            one = await measure("bare + activity", level, bare_client(client, updates, True))
-            ours = await measure("sg989", level, case_client(client, script, cases))
-            for result in (bare, one, ours):
+            clients: dict[str, Client_] = {
+                "bare": bare_client(client, updates, False),
+                "bare + activity": bare_client(client, updates, True),
+                "sg989": case_client(client, script, cases),
+                "sg989 API": case_client(client, script, cases, api),
+            }
+            results: dict[str, list[Result]] = {name: [] for name in clients}
+            for _ in range(repeats):
+                for name, driver in clients.items():
+                    results[name].append(await measure(name, level, driver))
+            summed = {name: Result.sum(runs) for name, runs in results.items()}
+            for result in summed.values():
                 print(result.line())
-            print(
-                f"  ratios c={level}: sg989/bare+activity {ours.per_second / one.per_second:.2f} "
-                f"(target >= 0.7), sg989/bare {ours.per_second / bare.per_second:.2f}"
-                + (" (target >= 0.5)" if level == 1 else "")
-                + "\n"
-            )
+            bare, one = summed["bare"], summed["bare + activity"]
+            for name in ("sg989", "sg989 API"):
+                ours = summed[name]
+                print(
+                    f"  ratios c={level}: {name}/bare+activity "
+                    f"{ours.per_second / one.per_second:.2f} (target >= 0.7), {name}/bare "
+                    f"{ours.per_second / bare.per_second:.2f}"
+                    + (" (target >= 0.5)" if level == 1 else "")
+                )
+            print()
 
 
 # -- history of one case ----------------------------------------------------------------------
@@ -305,7 +410,17 @@ async def all_runs(client: Client, case_id: str) -> list[WorkflowHistory]:
     return histories
 
 
-async def main(rounds: int, only: str, levels: tuple[int, ...] = LEVELS) -> None:
+async def main(
+    rounds: int,
+    only: str,
+    levels: tuple[int, ...] = LEVELS,
+    cases: int = 10_000,
+    cache: int | None = None,
+    repeats: int = 2,
+) -> None:
+    if only == "memory":  # not part of "all": starting 10,000 cases takes a while
+        await memory(cases, cache)
+        return
     engine = make_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}")
     SQLModel.metadata.create_all(engine)
     if only in ("all", "history"):
@@ -319,15 +434,26 @@ async def main(rounds: int, only: str, levels: tuple[int, ...] = LEVELS) -> None
         )
         async with env:
             await ready_for_cases(env.client)
-            await throughput(env, engine, rounds, levels)
+            await throughput(env, engine, rounds, levels, repeats)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--rounds", type=int, default=20, help="cases per level, spread over clients"
+        "--rounds", type=int, default=20, help="cases per level and repeat, spread over clients"
     )
-    parser.add_argument("--only", choices=("all", "history", "throughput"), default="all")
+    parser.add_argument(
+        "--repeats", type=int, default=2, help="interleaved rounds of the four at each level"
+    )
+    parser.add_argument("--only", choices=("all", "history", "throughput", "memory"), default="all")
+    parser.add_argument(
+        "--cases", type=int, default=10_000, help="open cases for the memory measurement"
+    )
     parser.add_argument("--levels", type=int, nargs="+", default=list(LEVELS))
+    parser.add_argument(
+        "--cache", type=int, default=None, help="the worker's cache (default: the setting)"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.rounds, args.only, tuple(args.levels)))
+    asyncio.run(
+        main(args.rounds, args.only, tuple(args.levels), args.cases, args.cache, args.repeats)
+    )

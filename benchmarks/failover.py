@@ -40,25 +40,30 @@ from tests.workflows.driver import CaseDriver
 TASK_QUEUE = "failover"
 
 
-def start_worker(address: str, data_dir: Path) -> subprocess.Popen[bytes]:
+def start_worker(
+    address: str, data_dir: Path, task_queue: str = TASK_QUEUE, **settings: str
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "SG989_TEMPORAL_ADDRESS": address,
         "SG989_DATA_DIR": str(data_dir),
         "SG989_DATABASE_URL": "",
-        "SG989_TASK_QUEUE": TASK_QUEUE,
+        "SG989_TASK_QUEUE": task_queue,
         "SG989_LOG_FORMAT": "json",
         "SG989_PAYLOAD_KEYS": BENCH_KEYS,  # the benchmark client's key ring
+        **{f"SG989_{name.upper()}": value for name, value in settings.items()},
     }
     log = (data_dir / "workers.log").open("ab")
     return subprocess.Popen([sys.executable, "-m", "sg989", "worker"], env=env, stderr=log)
 
 
-async def wait_for_pollers(client: Client, workers: int, within: float = 180) -> None:
+async def wait_for_pollers(
+    client: Client, workers: int, within: float = 180, task_queue: str = TASK_QUEUE
+) -> None:
     """Until every worker process polls the task queue (their start is slow on a busy machine)."""
     request = DescribeTaskQueueRequest(
         namespace=client.namespace,
-        task_queue=TaskQueue(name=TASK_QUEUE),
+        task_queue=TaskQueue(name=task_queue),
         task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     )
     deadline = time.monotonic() + within
@@ -67,7 +72,7 @@ async def wait_for_pollers(client: Client, workers: int, within: float = 180) ->
         if len(described.pollers) >= workers:
             return
         await asyncio.sleep(0.5)
-    raise RuntimeError(f"fewer than {workers} workers poll {TASK_QUEUE} after {within} s")
+    raise RuntimeError(f"fewer than {workers} workers poll {task_queue} after {within} s")
 
 
 async def timed(coro) -> float:  # type: ignore[no-untyped-def]

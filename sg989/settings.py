@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     ] = {}  # identity-provider value -> sg989 role, e.g. {"G-CDT": "commandant"}
     # The known units (issue 8): empty means the list shipped beside the policy.
     units_file: Path | None = None
+    # Worker (issue 8): open cases kept in memory; an Update on an evicted case replays its
+    # history (`python -m benchmarks.bench_writes --only memory` prints RSS and that cost).
+    worker_max_cached_workflows: int = 1000
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import compileall
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
@@ -29,11 +31,26 @@ def workflow_runner() -> SandboxedWorkflowRunner:
     return SandboxedWorkflowRunner(restrictions=restrictions)
 
 
+def compile_workflow_modules() -> None:
+    """Bytecode for the modules the sandbox imports anew for every case it loads.
+
+    Loading a case (a new one, or one evicted from the cache) re-imports the workflow modules
+    in a fresh sandbox. Without bytecode on disk (PYTHONDONTWRITEBYTECODE, a fresh checkout)
+    each such import compiles them from source, which made an Update on an evicted case cost
+    several cached ones. A tree that cannot be written keeps whatever bytecode it has.
+    """
+    import workflows
+
+    compileall.compile_dir(Path(workflows.__file__).parent, quiet=2)
+
+
 def build_worker(
     client: Client, engine: Engine, task_queue: str, settings: Settings | None = None
 ) -> Worker:
+    settings = settings or get_settings()
+    compile_workflow_modules()
     store = StoreActivities(engine)
-    notify = NotificationActivities(engine, settings or get_settings())
+    notify = NotificationActivities(engine, settings)
     return Worker(
         client,
         task_queue=task_queue,
@@ -46,6 +63,8 @@ def build_worker(
             ImportActivities(engine).run_import,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=8),
+        # Cached cases answer an Update from memory; the rest replay their (short) history.
+        max_cached_workflows=settings.worker_max_cached_workflows,
         workflow_runner=workflow_runner(),
         interceptors=[StalledCaseGuard(), LogContextInterceptor()],
     )

@@ -1,19 +1,22 @@
 """Writes one step of a case (an Update or a timer firing) in the caller's transaction.
 
 A step carries its audit events and only the rows that changed. It is written with plain
-SQL statements (SQLAlchemy Core, through the session's transaction): an UPDATE per changed
-row, an INSERT where there was none, and one multi-row INSERT per kind of new row, so a
-step costs a handful of statements and little CPU whatever its size.
+SQL statements (SQLAlchemy Core, on the session's connection and transaction): one look-up of
+which task rows exist, an UPDATE per changed row (executemany), and one multi-row INSERT per
+kind of new row, so a step costs a handful of statements whatever its size. Every statement
+is built once with bound parameters (``_stmt``): building a statement with its values
+inlined costs more CPU than SQLite takes to run it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, insert, update
+from sqlalchemy import Connection, Executable, Table, bindparam, func, insert, update
 from sqlalchemy import select as core_select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from domain.rows import BetrokkeneRow, MeasureRows, TaskRow
 from domain.transition import CaseStep
@@ -53,18 +56,50 @@ HEAD, CHECKPOINT = _table(AuditHead), _table(AuditCheckpoint)
 PARTY = _table(CaseParty)
 
 
+_STATEMENTS: dict[tuple[Any, ...], Executable] = {}
+
+
+def _stmt(key: tuple[Any, ...], build: Callable[[], Executable]) -> Executable:
+    """The statement built once per shape; its values travel as bound parameters."""
+    found = _STATEMENTS.get(key)
+    if found is None:
+        found = _STATEMENTS[key] = build()
+    return found
+
+
+def _update(table: Table, where: tuple[str, ...], columns: tuple[str, ...]) -> Executable:
+    """UPDATE table SET column = :v_column ... WHERE key = :k_key ..."""
+    return _stmt(
+        ("update", table.name, where, columns),
+        lambda: (
+            update(table)
+            .where(*(table.c[k] == bindparam(f"k_{k}") for k in where))
+            .values({c: bindparam(f"v_{c}") for c in columns})
+        ),
+    )
+
+
+def _params(where: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    return {**{f"k_{k}": v for k, v in where.items()}, **{f"v_{c}": v for c, v in values.items()}}
+
+
+def _insert(table: Table) -> Executable:
+    return _stmt(("insert", table.name), lambda: insert(table))
+
+
 def apply_step(session: Session, step: CaseStep) -> bool:
     """Writes ``step``; False (and nothing written) if its events were already recorded."""
     _check_sequence(step)
-    prev_hash = _previous_hash(session, step)
+    connection = session.connection()
+    prev_hash = _previous_hash(connection, step)
     if prev_hash is None:
         return False
-    _write_case(session, step)
-    _write_betrokkenen(session, step.case_id, step.rows.betrokkenen)
-    _write_measures(session, step.case_id, step.rows.measures)
-    _write_tasks(session, step.case_id, step.rows.tasks)
-    _write_parties(session, step.case_id, step.rows.parties)
-    _write_events(session, step, prev_hash)
+    _write_case(connection, step)
+    _write_betrokkenen(connection, step.case_id, step.rows.betrokkenen)
+    _write_measures(connection, step.case_id, step.rows.measures)
+    _write_tasks(connection, step.case_id, step.rows.tasks)
+    _write_parties(connection, step.case_id, step.rows.parties)
+    _write_events(connection, step, prev_hash)
     return True
 
 
@@ -74,13 +109,18 @@ def _check_sequence(step: CaseStep) -> None:
         raise ValueError(f"case {step.case_id}: the events of a step must be 1, 2, ...: {seqs}")
 
 
-def _previous_hash(session: Session, step: CaseStep) -> str | None:
+def _previous_hash(connection: Connection, step: CaseStep) -> str | None:
     """The hash the step links to; None if the step is recorded already (a retry)."""
     seqs = [item.seq for item in step.events]
-    rows = session.execute(
-        core_select(EVENT.c.seq, EVENT.c.hash).where(
-            EVENT.c.case_id == step.case_id, EVENT.c.seq.in_([step.first_seq - 1, *seqs])
-        )
+    stmt = _stmt(
+        ("previous",),
+        lambda: core_select(EVENT.c.seq, EVENT.c.hash).where(
+            EVENT.c.case_id == bindparam("case_id"),
+            EVENT.c.seq.between(bindparam("first"), bindparam("last")),
+        ),
+    )
+    rows = connection.execute(
+        stmt, {"case_id": step.case_id, "first": step.first_seq - 1, "last": step.last_seq}
     ).all()
     known: dict[int, str] = {seq: hash_ for seq, hash_ in rows}
     recorded = [seq for seq in seqs if seq in known]
@@ -101,21 +141,32 @@ def _previous_hash(session: Session, step: CaseStep) -> str | None:
     return known[step.first_seq - 1]
 
 
-def _write_case(session: Session, step: CaseStep) -> None:
+def _write_case(connection: Connection, step: CaseStep) -> None:
     occurred_at = _utc(step.events[-1].event.occurred_at)
     values: dict[str, Any] = {"updated_at": occurred_at, "last_seq": step.last_seq}
     columns = step.rows.case
+    closing = columns is not None and columns.status == "gesloten"
     if columns is not None:
         values.update(_utc_values(columns))
-        closing = columns.status == "gesloten"
-        values["closed_at"] = func.coalesce(CASE.c.closed_at, occurred_at) if closing else None
-    done = session.execute(update(CASE).where(CASE.c.case_id == step.case_id).values(values))
-    if done.rowcount:  # type: ignore[attr-defined]
+        values["closed_at"] = occurred_at if closing else None
+    names = tuple(values)
+
+    def build() -> Executable:
+        # A closed case keeps the moment it first closed.
+        kept = {"closed_at": func.coalesce(CASE.c.closed_at, bindparam("v_closed_at"))}
+        return (
+            update(CASE)
+            .where(CASE.c.case_id == bindparam("k_case_id"))
+            .values({c: bindparam(f"v_{c}") for c in names} | (kept if closing else {}))
+        )
+
+    stmt = _stmt(("case", names, closing), build)
+    done = connection.execute(stmt, _params({"case_id": step.case_id}, values))
+    if done.rowcount:
         return
     if columns is None:
         raise ValueError(f"case {step.case_id}: the first step must carry the case row")
-    values["closed_at"] = occurred_at if columns.status == "gesloten" else None
-    session.execute(insert(CASE).values({**_case_defaults(), **values, "case_id": step.case_id}))
+    connection.execute(insert(CASE).values({**_case_defaults(), **values, "case_id": step.case_id}))
 
 
 def _case_defaults() -> dict[str, Any]:
@@ -124,82 +175,89 @@ def _case_defaults() -> dict[str, Any]:
     return {name: arg for name, arg in defaults.items() if arg is not None and not callable(arg)}
 
 
-def _write_betrokkenen(session: Session, case_id: str, changed: list[BetrokkeneRow]) -> None:
+def _write_betrokkenen(connection: Connection, case_id: str, changed: list[BetrokkeneRow]) -> None:
     for state in changed:
         values = _utc_values(state)
-        done = session.execute(
-            update(BETROKKENE)
-            .where(BETROKKENE.c.case_id == case_id, BETROKKENE.c.ref == state.ref)
-            .values(values)
-        )
-        if not done.rowcount:  # type: ignore[attr-defined]
-            session.execute(insert(BETROKKENE).values(case_id=case_id, **values))
+        stmt = _update(BETROKKENE, ("case_id", "ref"), tuple(values))
+        done = connection.execute(stmt, _params({"case_id": case_id, "ref": state.ref}, values))
+        if not done.rowcount:
+            connection.execute(_insert(BETROKKENE), {"case_id": case_id, **values})
 
 
-def _write_parties(session: Session, case_id: str, added: list[str]) -> None:
+def _write_parties(connection: Connection, case_id: str, added: list[str]) -> None:
+    if not added:
+        return
     known = set(
-        session.execute(core_select(PARTY.c.sub).where(PARTY.c.case_id == case_id)).scalars()
+        connection.execute(core_select(PARTY.c.sub).where(PARTY.c.case_id == case_id)).scalars()
     )
-    for sub in added:
-        if sub not in known:
-            session.execute(insert(PARTY).values(case_id=case_id, sub=sub))
+    new = [{"case_id": case_id, "sub": sub} for sub in dict.fromkeys(added) if sub not in known]
+    if new:
+        connection.execute(_insert(PARTY), new)
 
 
-def _write_measures(session: Session, case_id: str, changed: list[MeasureRows]) -> None:
+def _write_measures(connection: Connection, case_id: str, changed: list[MeasureRows]) -> None:
     for wanted in changed:
-        of_ref = and_(
-            MEASURE.c.case_id == case_id, MEASURE.c.betrokkene_ref == wanted.betrokkene_ref
+        of_ref = {"case_id": case_id, "ref": wanted.betrokkene_ref}
+        dropped = _stmt(
+            ("measures-dropped",),
+            lambda: MEASURE.delete().where(
+                MEASURE.c.case_id == bindparam("case_id"),
+                MEASURE.c.betrokkene_ref == bindparam("ref"),
+                MEASURE.c.measure.not_in(bindparam("kept", expanding=True)),
+            ),
         )
-        session.execute(MEASURE.delete().where(of_ref, MEASURE.c.measure.not_in(wanted.measures)))
+        connection.execute(dropped, {**of_ref, "kept": list(wanted.measures)})
         decided_at = _utc(wanted.decided_at)
+        stmt = _update(MEASURE, ("case_id", "betrokkene_ref", "measure"), ("decided_at",))
         for measure in wanted.measures:
-            done = session.execute(
-                update(MEASURE)
-                .where(of_ref, MEASURE.c.measure == measure)
-                .values(decided_at=decided_at)
-            )
-            if not done.rowcount:  # type: ignore[attr-defined]
-                session.execute(
-                    insert(MEASURE).values(
-                        case_id=case_id,
-                        betrokkene_ref=wanted.betrokkene_ref,
-                        measure=measure,
-                        decided_at=decided_at,
-                    )
-                )
+            where = {
+                "case_id": case_id,
+                "betrokkene_ref": wanted.betrokkene_ref,
+                "measure": measure,
+            }
+            done = connection.execute(stmt, _params(where, {"decided_at": decided_at}))
+            if not done.rowcount:
+                connection.execute(_insert(MEASURE), {**where, "decided_at": decided_at})
 
 
-def _write_tasks(session: Session, case_id: str, changed: list[TaskRow]) -> None:
+def _write_tasks(connection: Connection, case_id: str, changed: list[TaskRow]) -> None:
+    if not changed:
+        return
+    existing = _stmt(
+        ("tasks-existing",),
+        lambda: core_select(TASK.c.task_id, TASK.c.case_id).where(
+            TASK.c.task_id.in_(bindparam("ids", expanding=True))
+        ),
+    )
+    found = connection.execute(existing, {"ids": [t.task_id for t in changed]})
+    owners: dict[str, str] = {task_id: owner for task_id, owner in found}
+    updates: list[dict[str, Any]] = []
     new: list[dict[str, Any]] = []
     for state in changed:
         values = _utc_values(state)
         values["assignees"] = list(state.assignees)
-        done = session.execute(
-            update(TASK)
-            .where(TASK.c.task_id == state.task_id, TASK.c.case_id == case_id)
-            .values(values)
-        )
-        if not done.rowcount:  # type: ignore[attr-defined]
+        owner = owners.get(state.task_id)
+        if owner is None:
             new.append({"case_id": case_id, **values})
-    if not new:
-        return
-    ids = [v["task_id"] for v in new]
-    taken = session.execute(
-        core_select(TASK.c.task_id, TASK.c.case_id).where(col(TASK.c.task_id).in_(ids))
-    ).first()
-    if taken is not None:
-        raise ValueError(f"task {taken[0]} belongs to case {taken[1]}, not {case_id}")
-    session.execute(insert(TASK), new)
+        elif owner != case_id:
+            raise ValueError(f"task {state.task_id} belongs to case {owner}, not {case_id}")
+        else:
+            updates.append(_params({"task_id": state.task_id}, values))
+    if updates:
+        columns = tuple(name for name in TaskRow.model_fields if name != "task_id")
+        connection.execute(_update(TASK, ("task_id",), columns), updates)
+    if new:
+        connection.execute(_insert(TASK), new)
 
 
-def _write_events(session: Session, step: CaseStep, prev_hash: str) -> None:
+def _write_events(connection: Connection, step: CaseStep, prev_hash: str) -> None:
     """Audit events (hash-chained and sealed), phase visits, outbox, signed head/checkpoints."""
     key = audit_key()
     case_id = step.case_id
     events: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
     points: list[dict[str, Any]] = []
-    phases = _PhaseVisits(session, case_id)
+    phases = _PhaseVisits(connection, case_id)
     for item in step.events:
         at = _utc(item.event.occurred_at)
         phases.at(item.phase, at)
@@ -232,33 +290,40 @@ def _write_events(session: Session, step: CaseStep, prev_hash: str) -> None:
                     "created_at": at,
                 }
             )
-    session.execute(insert(EVENT), events)
+    connection.execute(_insert(EVENT), events)
     if notes:
-        session.execute(insert(OUTBOX), notes)
+        connection.execute(_insert(OUTBOX), notes)
     if points:
-        session.execute(insert(CHECKPOINT), points)
+        connection.execute(_insert(CHECKPOINT), points)
     phases.write()
     head = {
         "seq": step.last_seq,
         "hash": prev_hash,
         "mac": head_mac(key, case_id, step.last_seq, prev_hash),
     }
-    done = session.execute(update(HEAD).where(HEAD.c.case_id == case_id).values(head))
-    if not done.rowcount:  # type: ignore[attr-defined]
-        session.execute(insert(HEAD).values(case_id=case_id, **head))
+    done = connection.execute(
+        _update(HEAD, ("case_id",), tuple(head)), _params({"case_id": case_id}, head)
+    )
+    if not done.rowcount:
+        connection.execute(_insert(HEAD), {"case_id": case_id, **head})
 
 
 class _PhaseVisits:
     """When the case entered and left each phase, followed event by event within a step."""
 
-    def __init__(self, session: Session, case_id: str) -> None:
-        self.session = session
+    def __init__(self, connection: Connection, case_id: str) -> None:
+        self.connection = connection
         self.case_id = case_id
-        self.open = session.execute(
-            core_select(VISIT.c.id, VISIT.c.phase)
-            .where(VISIT.c.case_id == case_id, VISIT.c.left_at.is_(None))
-            .order_by(VISIT.c.entered_at.desc())
-        ).first()
+        current = _stmt(
+            ("visit-open",),
+            lambda: (
+                core_select(VISIT.c.id, VISIT.c.phase)
+                .where(VISIT.c.case_id == bindparam("case_id"), VISIT.c.left_at.is_(None))
+                .order_by(VISIT.c.entered_at.desc())
+                .limit(1)
+            ),
+        )
+        self.open = connection.execute(current, {"case_id": case_id}).first()
         self.phase = self.open[1] if self.open else None
         self.left_at: datetime | None = None
         self.entered: list[dict[str, Any]] = []
@@ -276,8 +341,9 @@ class _PhaseVisits:
 
     def write(self) -> None:
         if self.open is not None and self.left_at is not None:
-            self.session.execute(
-                update(VISIT).where(VISIT.c.id == self.open[0]).values(left_at=self.left_at)
+            self.connection.execute(
+                _update(VISIT, ("id",), ("left_at",)),
+                _params({"id": self.open[0]}, {"left_at": self.left_at}),
             )
         if self.entered:
-            self.session.execute(insert(VISIT), self.entered)
+            self.connection.execute(_insert(VISIT), self.entered)

@@ -1,0 +1,134 @@
+"""Worker memory with many open cases, and what an Update on an evicted case costs.
+
+`python -m benchmarks.bench_writes --only memory [--cases 10000] [--cache N]`: on one dev
+server (in memory) and a fresh SQLite store, one worker runs as its own process (`python -m
+sg989 worker`, so its RSS is the worker's alone) with the configured cache
+(SG989_WORKER_MAX_CACHED_WORKFLOWS, default 1000: settings.worker_max_cached_workflows;
+`--cache` overrides it). N cases are started (each runs its first workflow task and writes
+its first step), then the worker's RSS is read from /proc. Then one
+task completion on each of the most recently started cases (still cached) and on each of the
+first ones (evicted once N exceeds the cache), one at a time, p50 of each and their ratio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from benchmarks.failover import start_worker, wait_for_pollers
+from benchmarks.sealing import bench_converter, ready_for_cases
+from domain.case import CompleteTask
+from sg989.policy_files import load_policy
+from sg989.settings import Settings
+from sg989.temporal import temporal_cli_path
+from store.db import make_engine
+from store.migrate import upgrade_to_head
+from store.models import Case
+from tests.workflows.driver import COID, CaseDriver
+from workflows.case import CaseWorkflow
+
+QUEUE = "bench-memory"
+PROBES = 20  # completions timed on cached and on evicted cases each
+STARTERS = 5  # cases started concurrently (more make first workflow tasks time out here)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+async def _complete_intake_receipt(case_id: str, driver: CaseDriver) -> float:
+    request = CompleteTask(
+        actor=COID,
+        task_id=f"{case_id}-T01",
+        payload={"verzonden_op": "2026-11-30", "kanaal": "email"},
+    )
+    for _ in range(100):
+        started = time.perf_counter()
+        try:
+            await driver.handle.execute_update(CaseWorkflow.complete_task, request)
+        except RPCError as exc:  # its workflow task is still being retried (a loaded machine)
+            if "failed state" not in exc.message:
+                raise
+            await asyncio.sleep(1)
+            continue
+        return time.perf_counter() - started
+    raise RuntimeError(f"case {case_id} never took its Update")
+
+
+async def until_written(engine: Engine, cases: int) -> None:
+    """Until ``cases`` cases have run their first workflow task (their first step is stored)."""
+    query = select(func.count()).select_from(Case).where(col(Case.last_seq) > 0)
+    while True:
+        with Session(engine) as session:
+            if session.exec(query).one() >= cases:
+                return
+        await asyncio.sleep(0.2)
+
+
+async def memory(cases: int, cache: int | None = None) -> None:
+    cache = cache or Settings().worker_max_cached_workflows
+    data_dir = Path(tempfile.mkdtemp(prefix="sg989-memory-"))
+    url = f"sqlite:///{data_dir / 'sg989.db'}"
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(temporal_cli_path()),
+        data_converter=bench_converter(),
+        ui=False,
+    )
+    async with env:
+        await ready_for_cases(env.client)
+        address = env.client.service_client.config.target_host
+        worker = start_worker(address, data_dir, QUEUE, worker_max_cached_workflows=str(cache))
+        try:
+            await wait_for_pollers(env.client, 1, task_queue=QUEUE)
+            policy = load_policy()
+            await CaseDriver.start(env.client, policy, QUEUE, store=engine)
+            await until_written(engine, 1)
+            idle = rss_mb(worker.pid)
+            print(f"worker cache: {cache} cases (SG989_WORKER_MAX_CACHED_WORKFLOWS)")
+            print(f"worker RSS with 1 case: {idle:.0f} MB")
+            drivers: list[CaseDriver] = []
+            started = time.perf_counter()
+            while len(drivers) < cases:
+                batch = min(STARTERS, cases - len(drivers))
+                new = await asyncio.gather(
+                    *(
+                        CaseDriver.start(env.client, policy, QUEUE, store=engine)
+                        for _ in range(batch)
+                    )
+                )
+                drivers += new
+                await until_written(engine, len(drivers) + 1 - STARTERS)  # keep pace
+                if len(drivers) % 1000 < STARTERS:
+                    print(f"  {len(drivers)} cases started, worker RSS {rss_mb(worker.pid):.0f} MB")
+            await until_written(engine, cases + 1)
+            took = time.perf_counter() - started
+            full = rss_mb(worker.pid)
+            print(
+                f"worker RSS with {cases} open cases: {full:.0f} MB (target < 1024 MB); "
+                f"started in {took:.0f} s ({cases / took:.1f} cases/s)"
+            )
+            recent = [await _complete_intake_receipt(d.case_id, d) for d in drivers[-PROBES:]]
+            first = [await _complete_intake_receipt(d.case_id, d) for d in drivers[:PROBES]]
+            cached, evicted = statistics.median(recent), statistics.median(first)
+            kind = "evicted" if cases > cache + PROBES else "NOT evicted (fewer cases than cache)"
+            print(f"Update on a cached case:  p50 {cached * 1000:6.1f} ms (n={len(recent)})")
+            print(f"Update on the first cases ({kind}): p50 {evicted * 1000:6.1f} ms")
+            print(f"  ratio evicted/cached {evicted / cached:.2f} (target <= 2)")
+            print(f"worker RSS at the end: {rss_mb(worker.pid):.0f} MB")
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
