@@ -23,12 +23,10 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            # In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit survives a
-            # crash of the process (SIGKILL, tests/api/test_worker_kill.py); after an OS crash or
-            # power loss the newest commits may roll back, never corrupt, and `sg989
-            # verify-audit` then reports the gap against the workflow's own sequence. FULL
-            # costs one fsync per store write (3-13 ms here), most of a step's write.
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            # FULL: a recorded step survives power loss, not only a crash of the process. The
+            # audit timeline must outlive Temporal, so it does not trade that away for the one
+            # fsync per step that NORMAL would save.
+            cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
