@@ -1,10 +1,12 @@
 """Read latency of the API over a large store: `python -m benchmarks.bench_reads`.
 
 Fills a fresh store with bulk inserts (not through Temporal): N open cases spread over the
-defensieonderdelen, with a betrokkene and three tasks each. Then times, in-process over ASGI,
-the first page of GET /tasks and GET /cases (page_size 20) for a COID adviser who serves the
-whole of CLAS, and prints p50/p95 and the response size, for a small store (the baseline, same
-run) and the large one. SQLite by default; also PostgreSQL when --database-url or
+defensieonderdelen, each with a sealed melder contact, a betrokkene and three tasks; the COID
+adviser measured is linked as a party to one case in 50 (those the queries must leave out).
+Then times, in-process over ASGI, the first page of GET /tasks and GET /cases (page_size 20)
+for a COID adviser who serves the whole of CLAS (every contact on the page is theirs to see:
+opened, and access-logged), and prints p50/p95 and the response size, for a small store (the
+baseline, same run) and the large one. SQLite by default; also PostgreSQL when --database-url or
 SG989_TEST_DATABASE_URL names a server (`bash .ci/with-postgres make bench-reads` starts one).
 Prints figures; asserts nothing. Target (issue 8): p95 <= 50 ms at 100,000 cases, and a
 response size that does not grow with the store.
@@ -33,15 +35,19 @@ from temporalio.client import Client
 import store.models  # noqa: F401  (registers the tables)
 from api.main import create_app
 from api.tokens import issue_local_token
+from benchmarks.sealing import BENCH_KEYS
 from domain.roles import Role
+from sg989.keys import parse_keys
 from sg989.settings import Settings
 from store.db import make_engine
-from store.models import Betrokkene, Case, Task
+from store.models import Betrokkene, Case, CaseParty, Task
+from store.sealed import use_keyring
 
 DOS = ["CLAS", "CLAS", "CZSK", "CLSK", "KMar", "BS", "DOSCO", "DMO"]  # CLAS: a quarter
 UNITS = ["11LMB", "13LTBRIG", "43MECHBRIG", "KCT", "OTCMAN"]
 URLS = ("/tasks?page_size=20", "/cases?page_size=20")
 CHUNK = 5_000
+ADVISER = "coid-1"
 
 
 def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -64,7 +70,7 @@ def _case_rows(cases: int, now: datetime) -> Iterator[dict[str, Any]]:
             "variant": "standaard", "policy_version": "2026.1", "phase": "weging",
             "status": "open", "description": "Een melding over declaraties. " * 4,
             "registered_at": now - timedelta(minutes=n), "updated_at": now, "last_seq": 5,
-            "imported": False,
+            "imported": False, "melder_contact": f"melder-{n}@example.invalid",
         }  # fmt: skip
 
 
@@ -91,13 +97,15 @@ def fill(engine: Engine, cases: int) -> None:
          "geschorst": False}
         for n in range(cases)
     )  # fmt: skip
+    parties = ({"case_id": f"ZK-BENCH-{n:06d}", "sub": ADVISER} for n in range(0, cases, 50))
     with engine.begin() as connection:
         for table, rows in (
             (Case, _case_rows(cases, now)),
             (Betrokkene, betrokkenen),
             (Task, _task_rows(cases, now)),
+            (CaseParty, parties),
         ):
-            for chunk in _chunks(rows):
+            for chunk in _chunks(rows):  # the column type seals each contact
                 connection.execute(insert(table), chunk)  # type: ignore[arg-type]
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
@@ -114,7 +122,7 @@ def percentile(times: list[float], fraction: float) -> float:
 
 async def measure(engine: Engine, settings: Settings, runs: int) -> dict[str, tuple[float, ...]]:
     token = issue_local_token(
-        settings, sub="coid-1", name="COID", roles=[Role.coid_adviseur], units=["CLAS"]
+        settings, sub=ADVISER, name="COID", roles=[Role.coid_adviseur], units=["CLAS"]
     )
     headers = {"Authorization": f"Bearer {token}"}
 
@@ -122,7 +130,7 @@ async def measure(engine: Engine, settings: Settings, runs: int) -> dict[str, tu
         raise RuntimeError("not needed for reads")
 
     app = create_app(settings, engine, no_temporal)
-    figures = {}
+    figures: dict[str, tuple[float, ...]] = {}
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://bench"
     ) as client:
@@ -184,6 +192,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("SG989_TEST_DATABASE_URL"))
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
+    use_keyring(parse_keys(BENCH_KEYS, "benchmark"))
     sizes = [args.baseline, args.cases]
     print("COID adviser serving all of CLAS (a quarter of the store); first pages of 20")
     run(None, sizes, args.runs)
