@@ -26,11 +26,10 @@ from sqlalchemy import (
     not_,
     null,
     or_,
-    text,
     true,
     type_coerce,
 )
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import aliased, defer
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
@@ -181,20 +180,42 @@ def case_rows(
     after: tuple[datetime | None, str] | None,
     offset: int,
     limit: int,
-) -> list[tuple[Case, str | None]]:
-    """One page of readable cases, newest first (registered_at, then case number), each with
-    its melder contact still sealed: it is opened only where the page shows it, and only read
-    at all for a user with a role that may see contacts."""
+) -> list[tuple[Case, str | None, list[Task]]]:
+    """One page of readable cases, newest first (registered_at, then case number), in one query
+    with the tasks the page's views need (``view_tasks``). Each case comes with its melder
+    contact still sealed: opened only where the page shows it, and read at all only for a user
+    with a role that may see contacts."""
     contact = SEALED_CONTACT if may_read_contacts(user) else null().label("sealed_contact")
     query = _case_query(user, flt, now).add_columns(contact)
-    query = query.options(defer(C.melder_contact))
     if after is not None:
         moment, case_id = after
         query = query.where(
             or_(C.registered_at < moment, and_(C.registered_at == moment, C.case_id < case_id))
         )
     query = query.order_by(C.registered_at.desc(), C.case_id.desc()).offset(offset).limit(limit)
-    return [(case, sealed) for case, sealed in session.execute(query).all()]
+    page = query.subquery("page")
+    P: Any = aliased(Case, page)
+    joined = (
+        select(P, page.c.sealed_contact, Task)
+        .outerjoin(Task, and_(T.case_id == P.case_id, view_tasks(user)))
+        .options(defer(P.melder_contact))
+        .order_by(P.registered_at.desc(), P.case_id.desc(), T.task_id)
+    )
+    found: list[tuple[Case, str | None, list[Task]]] = []
+    for case, sealed, task in session.execute(joined).all():
+        if not found or found[-1][0] is not case:
+            found.append((case, sealed, []))
+        if task is not None:
+            found[-1][2].append(task)
+    return found
+
+
+def view_tasks(user: Actor) -> ColumnElement[bool]:
+    """The tasks a case's view needs: the open ones (shown), the advisers' (whose case adviser
+    is it) and those of the user's own roles (do they take part). A long case's many closed
+    tasks of other roles stay in the store."""
+    roles = sorted(ADVISER_ROLES | {r.value for r in user.roles})
+    return or_(T.status == "open", T.role.in_(roles))
 
 
 def open_contact(sealed: str | None) -> str | None:
@@ -207,21 +228,6 @@ def count_cases(session: Session, user: Actor, flt: CaseFilter, *, now: datetime
     return int(session.exec(query).one())
 
 
-WALK_THE_INDEX = text(
-    "SELECT set_config('enable_sort', 'off', true), "
-    "set_config('max_parallel_workers_per_gather', '0', true)"
-)
-
-
-def _walk_the_deadline_index(session: Session) -> None:
-    """PostgreSQL cannot estimate the scope and assignee predicates (expressions without
-    statistics), guesses that almost no row matches, and then prefers sorting every task of the
-    role over walking ix_task_inbox in deadline order: 300 ms instead of 1 at 100,000 cases.
-    For this transaction only, it walks the index (bench_reads shows the difference); both
-    settings in one statement, one round trip."""
-    session.execute(WALK_THE_INDEX)
-
-
 def inbox_rows(
     session: Session,
     user: Actor,
@@ -231,9 +237,9 @@ def inbox_rows(
     after: tuple[datetime | None, str] | None,
     limit: int | None,
 ) -> list[Task]:
-    """Open tasks of the user's roles in their units, theirs or nobody's, by deadline."""
-    if session.get_bind().dialect.name == "postgresql":
-        _walk_the_deadline_index(session)
+    """Open tasks of the user's roles in their units, theirs or nobody's, by deadline. On
+    PostgreSQL the statistics of migration 0010 let the planner walk ix_task_inbox in deadline
+    order for a whole scope, and take a selective filter's index (one case) otherwise."""
     query = select(Task).where(
         T.status == "open",
         T.role.in_([r.value for r in user.roles]),

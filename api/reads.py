@@ -7,16 +7,14 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, insert, or_
+from sqlalchemy import Table, and_, insert
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from api.problems import Problem
 from api.queries import (
-    ADVISER_ROLES,
     C,
     CaseFilter,
-    T,
     TaskFilter,
     case_rows,
     count_cases,
@@ -193,21 +191,6 @@ def case_public(
     )
 
 
-def _tasks_by_case(session: Session, case_ids: list[str], user: Actor) -> dict[str, list[Task]]:
-    """The tasks of the listed cases that their view needs, in one query: the open ones (shown),
-    the advisers' (whose case adviser is it) and those of the user's own roles (do they take
-    part); a long case's many closed tasks of other roles stay in the store."""
-    grouped: dict[str, list[Task]] = {case_id: [] for case_id in case_ids}
-    if case_ids:
-        roles = sorted(ADVISER_ROLES | {r.value for r in user.roles})
-        query = select(Task).where(
-            T.case_id.in_(case_ids), or_(T.status == "open", T.role.in_(roles))
-        )
-        for task in session.exec(query).all():
-            grouped[task.case_id].append(task)
-    return grouped
-
-
 def _log_list(session: Session, user: Actor, items: list[CasePublic], now: datetime) -> None:
     """One access-log row per listed case, and a ``read_contact`` row for each case whose
     melder contact the page shows (issue 9): one statement, one commit, before the page leaves.
@@ -243,14 +226,13 @@ def list_cases(
     offset = 0 if after else (page - 1) * page_size
     rows = case_rows(session, user, flt, now=now, after=after, offset=offset, limit=page_size + 1)
     more, rows = len(rows) > page_size, rows[:page_size]
-    case_ids = [case.case_id for case, _ in rows]
-    tasks = _tasks_by_case(session, case_ids, user)
-    roles = {case.case_id: viewing_role(user, case, tasks[case.case_id]) for case, _ in rows}
+    tasks = {case.case_id: case_tasks for case, _, case_tasks in rows}
+    roles = {case.case_id: viewing_role(user, case, tasks[case.case_id]) for case, _, _ in rows}
     with_parts = [c for c, r in roles.items() if r and _betrokkenen_shown(r)]
     measures = any(may_see(r, "maatregelen") for r in roles.values() if r)
     parts = _parts(session, with_parts, measures=measures)
     items = []
-    for case, sealed in rows:
+    for case, sealed, _ in rows:
         role = roles[case.case_id]
         if role is not None:  # the query already applied need-to-know; this picks the view
             items.append(
