@@ -8,6 +8,8 @@ for a COID adviser who serves the whole of CLAS (every contact on the page is th
 opened, and access-logged), and prints p50/p95 and the response size, for a small store (the
 baseline, same run) and the large one. SQLite by default; also PostgreSQL when --database-url or
 SG989_TEST_DATABASE_URL names a server (`bash .ci/with-postgres make bench-reads` starts one).
+Requests to both stores alternate, and each p95 is also printed as a ratio to the small
+store's, with the load average: on a shared machine the ratio is the figure that holds.
 Prints figures; asserts nothing. Target (issue 8): p95 <= 50 ms at 100,000 cases, and a
 response size that does not grow with the store.
 """
@@ -120,7 +122,12 @@ def percentile(times: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-async def measure(engine: Engine, settings: Settings, runs: int) -> dict[str, tuple[float, ...]]:
+Figures = dict[tuple[int, str], tuple[float, float, float, int]]
+
+
+async def measure(engines: dict[int, Engine], settings: Settings, runs: int) -> Figures:
+    """Requests to the small and the large store alternate, so that the machine's load weighs
+    on both alike and their ratio means something on a busy machine."""
     token = issue_local_token(
         settings, sub=ADVISER, name="COID", roles=[Role.coid_adviseur], units=["CLAS"]
     )
@@ -129,27 +136,30 @@ async def measure(engine: Engine, settings: Settings, runs: int) -> dict[str, tu
     async def no_temporal() -> Client:
         raise RuntimeError("not needed for reads")
 
-    app = create_app(settings, engine, no_temporal)
-    figures: dict[str, tuple[float, ...]] = {}
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://bench"
-    ) as client:
-        for url in URLS:
-            await client.get(url, headers=headers)  # warm-up: caches, prepared plans
-            times, size = [], 0
-            for _ in range(runs):
-                started = time.perf_counter()
-                response = await client.get(url, headers=headers)
-                times.append((time.perf_counter() - started) * 1000)
-                response.raise_for_status()
-                size = len(response.content)
-            figures[url] = (
-                statistics.median(times),
-                percentile(times, 0.95),
-                max(times),
-                float(size),
-            )
-    return figures
+    clients = {
+        cases: httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(settings, engine, no_temporal)),
+            base_url="http://bench",
+        )
+        for cases, engine in engines.items()
+    }
+    times: dict[tuple[int, str], list[float]] = {(c, u): [] for c in engines for u in URLS}
+    sizes: dict[tuple[int, str], int] = {}
+    for (cases, url), _ in times.items():  # warm-up: caches, prepared plans
+        await clients[cases].get(url, headers=headers)
+    for _ in range(runs):
+        for (cases, url), taken in times.items():
+            started = time.perf_counter()
+            response = await clients[cases].get(url, headers=headers)
+            taken.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+            sizes[cases, url] = len(response.content)
+    for client in clients.values():
+        await client.aclose()
+    return {
+        key: (statistics.median(t), percentile(t, 0.95), max(t), sizes[key])
+        for key, t in times.items()
+    }
 
 
 def fresh_engine(server: str | None, folder: Path, name: str) -> Engine:
@@ -170,17 +180,25 @@ def run(server: str | None, sizes: list[int], runs: int) -> None:
     folder = Path(tempfile.mkdtemp())
     settings = Settings(data_dir=folder, local_signing_key_file=folder / "key.pem")
     label = "PostgreSQL" if server else "SQLite"
+    engines = {}
     for cases in sizes:
-        engine = fresh_engine(server, folder, f"c{cases}")
+        engines[cases] = fresh_engine(server, folder, f"c{cases}")
         started = time.perf_counter()
-        fill(engine, cases)
+        fill(engines[cases], cases)
         print(f"{label}: {cases:,} cases filled in {time.perf_counter() - started:.1f} s")
-        figures = asyncio.run(measure(engine, settings, runs))
-        for url, (p50, p95, worst, size) in figures.items():
-            print(
-                f"  {label:10} {cases:>7,} cases  GET {url:22} p50 {p50:6.1f} ms  "
-                f"p95 {p95:6.1f} ms  max {worst:6.1f} ms  {int(size):>7,} bytes"
-            )
+    load = os.getloadavg()[0]
+    figures = asyncio.run(measure(engines, settings, runs))
+    print(
+        f"  load average {load:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)"
+    )
+    for (cases, url), (p50, p95, worst, size) in sorted(figures.items(), key=lambda f: f[0][1]):
+        ratio = p95 / figures[sizes[0], url][1]
+        print(
+            f"  {label:10} {cases:>7,} cases  GET {url:22} p50 {p50:6.1f} ms  "
+            f"p95 {p95:6.1f} ms  max {worst:6.1f} ms  {size:>7,} bytes  "
+            f"p95 {ratio:4.2f}x the {sizes[0]:,}-case store's"
+        )
+    for engine in engines.values():
         engine.dispose()
 
 
