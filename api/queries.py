@@ -29,7 +29,7 @@ from sqlalchemy import (
     true,
     type_coerce,
 )
-from sqlalchemy.orm import aliased, defer
+from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
@@ -185,21 +185,21 @@ def case_rows(
     with the tasks the page's views need (``view_tasks``). Each case comes with its melder
     contact still sealed: opened only where the page shows it, and read at all only for a user
     with a role that may see contacts."""
-    contact = SEALED_CONTACT if may_read_contacts(user) else null().label("sealed_contact")
-    query = _case_query(user, flt, now).add_columns(contact)
+    query = _case_query(user, flt, now).with_only_columns(C.case_id)
     if after is not None:
         moment, case_id = after
         query = query.where(
             or_(C.registered_at < moment, and_(C.registered_at == moment, C.case_id < case_id))
         )
-    query = query.order_by(C.registered_at.desc(), C.case_id.desc()).offset(offset).limit(limit)
-    page = query.subquery("page")
-    P: Any = aliased(Case, page)
+    newest_first = (C.registered_at.desc(), C.case_id.desc())
+    page = query.order_by(*newest_first).offset(offset).limit(limit)
+    contact = SEALED_CONTACT if may_read_contacts(user) else null().label("sealed_contact")
     joined = (
-        select(P, page.c.sealed_contact, Task)
-        .outerjoin(Task, and_(T.case_id == P.case_id, view_tasks(user)))
-        .options(defer(P.melder_contact))
-        .order_by(P.registered_at.desc(), P.case_id.desc(), T.task_id)
+        select(Case, contact, Task)
+        .outerjoin(Task, and_(T.case_id == C.case_id, view_tasks(user)))
+        .where(C.case_id.in_(page))
+        .options(defer(C.melder_contact))
+        .order_by(*newest_first, T.task_id)
     )
     found: list[tuple[Case, str | None, list[Task]]] = []
     for case, sealed, task in session.execute(joined).all():

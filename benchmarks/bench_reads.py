@@ -9,7 +9,8 @@ opened, and access-logged), and prints p50/p95 and the response size, for a smal
 baseline, same run) and the large one. SQLite by default; also PostgreSQL when --database-url or
 SG989_TEST_DATABASE_URL names a server (`bash .ci/with-postgres make bench-reads` starts one).
 Requests to both stores alternate, and each p95 is also printed as a ratio to the small
-store's, with the load average: on a shared machine the ratio is the figure that holds.
+store's, with the load average and the process's CPU time per request (client included):
+on a shared machine those are the figures that hold.
 Prints figures; asserts nothing. Target (issue 8): p95 <= 50 ms at 100,000 cases, and a
 response size that does not grow with the store.
 """
@@ -122,7 +123,7 @@ def percentile(times: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-Figures = dict[tuple[int, str], tuple[float, float, float, int]]
+Figures = dict[tuple[int, str], tuple[float, float, float, int, float]]
 
 
 async def measure(engines: dict[int, Engine], settings: Settings, runs: int) -> Figures:
@@ -144,20 +145,22 @@ async def measure(engines: dict[int, Engine], settings: Settings, runs: int) -> 
         for cases, engine in engines.items()
     }
     times: dict[tuple[int, str], list[float]] = {(c, u): [] for c in engines for u in URLS}
+    cpu: dict[tuple[int, str], float] = {key: 0.0 for key in times}
     sizes: dict[tuple[int, str], int] = {}
     for (cases, url), _ in times.items():  # warm-up: caches, prepared plans
         await clients[cases].get(url, headers=headers)
     for _ in range(runs):
         for (cases, url), taken in times.items():
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = await clients[cases].get(url, headers=headers)
             taken.append((time.perf_counter() - started) * 1000)
+            cpu[cases, url] += (time.process_time() - cpu_started) * 1000 / runs
             response.raise_for_status()
             sizes[cases, url] = len(response.content)
     for client in clients.values():
         await client.aclose()
     return {
-        key: (statistics.median(t), percentile(t, 0.95), max(t), sizes[key])
+        key: (statistics.median(t), percentile(t, 0.95), max(t), sizes[key], cpu[key])
         for key, t in times.items()
     }
 
@@ -191,11 +194,13 @@ def run(server: str | None, sizes: list[int], runs: int) -> None:
     print(
         f"  load average {load:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)"
     )
-    for (cases, url), (p50, p95, worst, size) in sorted(figures.items(), key=lambda f: f[0][1]):
+    for (cases, url), (p50, p95, worst, size, cpu) in sorted(
+        figures.items(), key=lambda f: f[0][1]
+    ):
         ratio = p95 / figures[sizes[0], url][1]
         print(
             f"  {label:10} {cases:>7,} cases  GET {url:22} p50 {p50:6.1f} ms  "
-            f"p95 {p95:6.1f} ms  max {worst:6.1f} ms  {size:>7,} bytes  "
+            f"p95 {p95:6.1f} ms  max {worst:6.1f} ms  cpu {cpu:5.1f} ms  {size:>7,} bytes  "
             f"p95 {ratio:4.2f}x the {sizes[0]:,}-case store's"
         )
     for engine in engines.values():
