@@ -3,6 +3,8 @@ token updates the person's address (someone new to the directory is added from t
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import jwt
 import structlog
 from sqlalchemy.engine import Engine
@@ -17,7 +19,9 @@ log = structlog.get_logger(__name__)
 _remembered: dict[str, str] = {}  # sub -> the e-mail address stored for it, in this process
 
 
+@lru_cache(maxsize=1024)
 def _email_claim(token: str) -> str | None:
+    """Decoded once per token (a token comes back with each request of its session)."""
     email = jwt.decode(token, options={"verify_signature": False}).get("email")
     return email.strip() if isinstance(email, str) and looks_like_email(email) else None
 
