@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 import pytest_asyncio
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -33,7 +34,7 @@ async def store_api(settings: Settings, engine: Engine) -> AsyncIterator[httpx.A
         yield client
 
 
-@pytest_asyncio.fixture
+@pytest.fixture
 def token(settings: Settings) -> Callable[..., dict[str, str]]:
     def for_user(sub: str, role: Role, units: tuple[str, ...] = ("CLAS",)) -> dict[str, str]:
         signed = issue_local_token(settings, sub=sub, name=sub, roles=[role], units=list(units))
