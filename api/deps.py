@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 
-from api.auth import AuthError, AuthUnavailable, actor_from_token, bearer_token
-from api.identity import remember_email_claim
+from api.auth import AuthError, AuthUnavailable, actor_from_token, bearer_token, signing_key_path
+from api.identity import has_news, remember_email_claim
 from api.problems import Problem
 from domain.case import Actor
 from domain.roles import Role
@@ -50,20 +52,34 @@ async def get_temporal(request: Request) -> Client:
         raise Problem(503, f"the workflow engine (Temporal) cannot be reached: {exc}") from None
 
 
-def get_current_user(
+async def get_current_user(
     settings: Annotated[Settings, Depends(get_settings_dep)],
     request: Request,
     _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
+    """Verifying a token is a little CPU work, done on the event loop: every request needs it,
+    and a hop to the threadpool costs more. What may block goes to the threadpool: fetching
+    the identity provider's keys (JWKS), creating the local key, storing an e-mail claim."""
     try:
         token = bearer_token(request.headers.get("authorization"))
-        actor = actor_from_token(settings, token)
+        if settings.jwks_url or not signing_key_path(settings).exists():
+            actor = await run_in_threadpool(actor_from_token, settings, token)
+        else:
+            actor = actor_from_token(settings, token)
     except AuthError as exc:
         raise Problem(401, exc.reason) from None
     except AuthUnavailable as exc:
         raise Problem(503, str(exc)) from None
-    remember_email_claim(request.app.state.engine, token, actor)  # issue 10: the directory
+    if has_news(token, actor):  # issue 10: the directory
+        await run_in_threadpool(remember_email_claim, request.app.state.engine, token, actor)
     return actor
+
+
+def json_response(body: BaseModel | bytes) -> Response:
+    """A body the route built from its response model already: FastAPI would validate and
+    serialise it a second time (the model stays declared on the route for the OpenAPI schema)."""
+    content = body if isinstance(body, bytes) else body.model_dump_json().encode()
+    return Response(content=content, media_type="application/json")
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

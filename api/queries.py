@@ -1,9 +1,11 @@
 """The SQL behind the case list and the inbox: scope, need-to-know, filters, order and keyset
-pagination in one query each, served by the indexes of migration 0004.
+pagination in one query each, served by the indexes of migrations 0004 and 0010.
 
 Need-to-know in SQL mirrors ``api.redaction.viewing_role``: commandant, COID adviser, jurist,
 auditor and beheerder read every case in their units; an onderzoeker only cases with a task
 assigned to them; HAC and nazorg only cases with a task of their role that is theirs or nobody's.
+A person linked to a case as melder or betrokkene sees neither the case nor its tasks, in any
+role (``store.parties``: the rule has one home, used here and by ``api.reads.visible_case``).
 """
 
 from __future__ import annotations
@@ -14,20 +16,42 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, false, func, not_, or_, text, true
+from sqlalchemy import (
+    String,
+    and_,
+    cast,
+    exists,
+    false,
+    func,
+    not_,
+    null,
+    or_,
+    true,
+    type_coerce,
+)
+from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
 from api.problems import Problem
+from api.redaction import may_see
 from domain.case import Actor
 from domain.roles import Role
 from store.models import Case, Task
+from store.parties import party_to
+from store.sealed import unseal
 
 ALL_CASES_IN_SCOPE = frozenset(
     {Role.commandant, Role.coid_adviseur, Role.jurist, Role.auditor, Role.beheerder}
 )
+ADVISER_ROLES = frozenset({Role.coid_adviseur.value, Role.kmar_integriteitsadviseur.value})
 C: Any = Case  # sqlmodel fields are columns at class level; typed loosely for the expressions
 T: Any = Task
+# One instance for every cast: a fresh String() per request costs its cache key (an inspection
+# of the class's constructor) each time the statement is looked up in the compiled cache.
+_TEXT = String()
+CONTACT_PURPOSE: str = C.melder_contact.type.purpose  # what the column's seal is bound to
+SEALED_CONTACT = type_coerce(C.melder_contact, _TEXT).label("sealed_contact")
 
 
 @dataclass(frozen=True)
@@ -86,18 +110,23 @@ def in_scope(unit_column: Any, units: list[str]) -> ColumnElement[bool]:
 
 def unassigned_or_mine(sub: str) -> ColumnElement[bool]:
     """The task has no assignees, or ``sub`` among them (JSON list, compared as its text)."""
-    as_text = cast(T.assignees, String)
+    as_text = cast(T.assignees, _TEXT)
     pattern = "%" + _like_literal(json.dumps(sub)) + "%"
     return or_(as_text == "[]", as_text.like(pattern, escape="\\"))
 
 
 def assigned_to(sub: str) -> ColumnElement[bool]:
     pattern = "%" + _like_literal(json.dumps(sub)) + "%"
-    return cast(T.assignees, String).like(pattern, escape="\\")
+    return cast(T.assignees, _TEXT).like(pattern, escape="\\")
 
 
 def need_to_know(user: Actor) -> ColumnElement[bool]:
-    """The cases (within scope) ``user`` may read through at least one of their roles."""
+    """The cases (within scope) ``user`` may read through at least one of their roles, and is
+    not a party to."""
+    return and_(_through_a_role(user), not_(party_to(C.case_id, user.sub)))
+
+
+def _through_a_role(user: Actor) -> ColumnElement[bool]:
     if ALL_CASES_IN_SCOPE & set(user.roles):
         return true()
     through: list[ColumnElement[bool]] = []
@@ -139,6 +168,10 @@ def _case_query(user: Actor, flt: CaseFilter, now: datetime) -> Any:
     return query
 
 
+def may_read_contacts(user: Actor) -> bool:
+    return any(may_see(role, "melder_contact") for role in user.roles)
+
+
 def case_rows(
     session: Session,
     user: Actor,
@@ -148,30 +181,52 @@ def case_rows(
     after: tuple[datetime | None, str] | None,
     offset: int,
     limit: int,
-) -> list[Case]:
-    """One page of readable cases, newest first (registered_at, then case number)."""
-    query = _case_query(user, flt, now)
+) -> list[tuple[Case, str | None, list[Task]]]:
+    """One page of readable cases, newest first (registered_at, then case number), in one query
+    with the tasks the page's views need (``view_tasks``). Each case comes with its melder
+    contact still sealed: opened only where the page shows it, and read at all only for a user
+    with a role that may see contacts."""
+    query = _case_query(user, flt, now).with_only_columns(C.case_id)
     if after is not None:
         moment, case_id = after
         query = query.where(
             or_(C.registered_at < moment, and_(C.registered_at == moment, C.case_id < case_id))
         )
-    query = query.order_by(C.registered_at.desc(), C.case_id.desc()).offset(offset).limit(limit)
-    return list(session.exec(query).all())
+    newest_first = (C.registered_at.desc(), C.case_id.desc())
+    page = query.order_by(*newest_first).offset(offset).limit(limit)
+    contact = SEALED_CONTACT if may_read_contacts(user) else null().label("sealed_contact")
+    joined = (
+        select(Case, contact, Task)
+        .outerjoin(Task, and_(T.case_id == C.case_id, view_tasks(user)))
+        .where(C.case_id.in_(page))
+        .options(defer(C.melder_contact))
+        .order_by(*newest_first, T.task_id)
+    )
+    found: list[tuple[Case, str | None, list[Task]]] = []
+    for case, sealed, task in session.execute(joined).all():
+        if not found or found[-1][0] is not case:
+            found.append((case, sealed, []))
+        if task is not None:
+            found[-1][2].append(task)
+    return found
+
+
+def view_tasks(user: Actor) -> ColumnElement[bool]:
+    """The tasks a case's view needs: the open ones (shown), the advisers' (whose case adviser
+    is it) and those of the user's own roles (do they take part). A long case's many closed
+    tasks of other roles stay in the store."""
+    roles = sorted(ADVISER_ROLES | {r.value for r in user.roles})
+    return or_(T.status == "open", T.role.in_(roles))
+
+
+def open_contact(sealed: str | None) -> str | None:
+    """The clear melder contact of a ``case_rows`` row (decrypted here, once, when shown)."""
+    return None if sealed is None else unseal(sealed, CONTACT_PURPOSE)
 
 
 def count_cases(session: Session, user: Actor, flt: CaseFilter, *, now: datetime) -> int:
     query = _case_query(user, flt, now).with_only_columns(func.count()).order_by(None)
     return int(session.exec(query).one())
-
-
-def _walk_the_deadline_index(session: Session) -> None:
-    """PostgreSQL cannot estimate the scope and assignee predicates (expressions without
-    statistics), guesses that almost no row matches, and then prefers sorting every task of the
-    role over walking ix_task_inbox in deadline order: 300 ms instead of 1 at 100,000 cases.
-    For this transaction only, it walks the index (bench_reads shows the difference)."""
-    session.execute(text("SET LOCAL enable_sort = off"))
-    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
 def inbox_rows(
@@ -183,14 +238,15 @@ def inbox_rows(
     after: tuple[datetime | None, str] | None,
     limit: int | None,
 ) -> list[Task]:
-    """Open tasks of the user's roles in their units, theirs or nobody's, by deadline."""
-    if session.get_bind().dialect.name == "postgresql":
-        _walk_the_deadline_index(session)
+    """Open tasks of the user's roles in their units, theirs or nobody's, by deadline. On
+    PostgreSQL the statistics of migration 0010 let the planner walk ix_task_inbox in deadline
+    order for a whole scope, and take a selective filter's index (one case) otherwise."""
     query = select(Task).where(
         T.status == "open",
         T.role.in_([r.value for r in user.roles]),
         in_scope(T.unit, user.units),
         unassigned_or_mine(user.sub),
+        not_(party_to(T.case_id, user.sub)),
     )
     if flt.unit:
         query = query.where(in_scope(T.unit, [flt.unit]))

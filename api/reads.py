@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, and_, insert
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from api.problems import Problem
 from api.queries import (
+    C,
     CaseFilter,
     TaskFilter,
     case_rows,
@@ -17,6 +21,7 @@ from api.queries import (
     decode_cursor,
     encode_cursor,
     inbox_rows,
+    open_contact,
 )
 from api.redaction import hidden_fields, is_case_adviser, may_see, viewing_role
 from api.schemas import BetrokkenePublic, CasePage, CasePublic, TaskPage, TaskPublic
@@ -27,6 +32,9 @@ from store.models import AccessLog, Betrokkene, Case, MeasureDecision, Task
 from store.parties import is_party
 
 __all__ = ["CaseFilter", "TaskFilter", "inbox", "inbox_page", "list_cases"]
+B: Any = Betrokkene  # sqlmodel fields are columns at class level; typed loosely for expressions
+M: Any = MeasureDecision
+ACCESS_LOG: Table = cast(Any, AccessLog).__table__  # the table: a plain multi-row insert
 
 
 def now_utc() -> datetime:
@@ -76,7 +84,7 @@ def record_access(session: Session, *, case_id: str, user: Actor, role: Role, ac
 
 def visible_case(session: Session, user: Actor, case_id: str) -> tuple[Case, list[Task], Role]:
     """The case with its tasks and the role the user reads it as; 404 when outside their scope."""
-    case = session.get(Case, case_id)
+    case = session.get(Case, case_id, options=[defer(C.melder_contact)])  # opened when shown
     tasks = case_tasks(session, case_id) if case else []
     role = viewing_role(user, case, tasks) if case else None
     if case is None or role is None or is_party(session, case_id, user.sub):
@@ -84,38 +92,49 @@ def visible_case(session: Session, user: Actor, case_id: str) -> tuple[Case, lis
     return case, tasks, role
 
 
-Parts = tuple[list[Betrokkene], list[MeasureDecision]]
+Parts = list[tuple[Betrokkene, list[str]]]  # each betrokkene with the measures decided for them
 
 
-def _parts(session: Session, case_ids: list[str]) -> dict[str, Parts]:
-    """Betrokkenen and measure decisions of many cases in two queries."""
-    found: dict[str, Parts] = {case_id: ([], []) for case_id in case_ids}
-    if case_ids:
-        rows = session.exec(
-            select(Betrokkene)
-            .where(Betrokkene.case_id.in_(case_ids))  # type: ignore[attr-defined]
-            .order_by(Betrokkene.id)  # type: ignore[arg-type]
-        ).all()
-        for row in rows:
-            found[row.case_id][0].append(row)
-        decisions = session.exec(
-            select(MeasureDecision).where(MeasureDecision.case_id.in_(case_ids))  # type: ignore[attr-defined]
-        ).all()
-        for decision in decisions:
-            found[decision.case_id][1].append(decision)
+def _parts(session: Session, case_ids: list[str], *, measures: bool = True) -> dict[str, Parts]:
+    """Betrokkenen of many cases, with their measure decisions, in one query."""
+    found: dict[str, Parts] = {case_id: [] for case_id in case_ids}
+    if not case_ids:
+        return found
+    if not measures:
+        query: Any = select(Betrokkene).where(B.case_id.in_(case_ids)).order_by(B.id)
+        for row in session.exec(query).all():
+            found[row.case_id].append((row, []))
+        return found
+    joined = and_(M.case_id == B.case_id, M.betrokkene_ref == B.ref)
+    query = (
+        select(Betrokkene, M.measure)
+        .outerjoin(MeasureDecision, joined)
+        .where(B.case_id.in_(case_ids))
+        .order_by(B.id, M.measure)
+    )
+    for row, measure in session.exec(query).all():
+        shown = found[row.case_id]
+        if not shown or shown[-1][0].id != row.id:
+            shown.append((row, []))
+        if measure is not None:
+            shown[-1][1].append(measure)
     return found
+
+
+def _betrokkenen_shown(role: Role) -> bool:
+    return may_see(role, "betrokkene_refs") or may_see(role, "maatregelen")
 
 
 def _betrokkenen(
     session: Session, case_id: str, role: Role, parts: Parts | None = None
 ) -> list[BetrokkenePublic] | None:
     refs_ok, measures_ok = may_see(role, "betrokkene_refs"), may_see(role, "maatregelen")
-    if not (refs_ok or measures_ok):
+    if not _betrokkenen_shown(role):
         return None
-    rows, decisions = parts if parts is not None else _parts(session, [case_id])[case_id]
+    if parts is None:
+        parts = _parts(session, [case_id], measures=measures_ok)[case_id]
     shown = []
-    for n, row in enumerate(rows, start=1):
-        measures = sorted(d.measure for d in decisions if d.betrokkene_ref == row.ref)
+    for n, (row, measures) in enumerate(parts, start=1):
         shown.append(
             BetrokkenePublic(
                 ref=row.ref if refs_ok else f"betrokkene {n}",
@@ -138,7 +157,9 @@ def case_public(
     *,
     user: Actor,
     parts: Parts | None = None,
+    contact: Callable[[], str | None] | None = None,
 ) -> CasePublic:
+    """``contact`` opens the sealed melder contact; called only when the case shows it."""
     open_tasks = sorted(
         (task_public(t, role, now, viewer=user.sub) for t in tasks if t.status == "open"),
         key=lambda t: t.due_at or now,
@@ -147,12 +168,13 @@ def case_public(
     sensitive = {
         field: getattr(case, field) if may_see(role, field) else None
         for field in (
-            "description", "category_toelichting", "melder_contact", "close_reason",
+            "description", "category_toelichting", "close_reason",
             "klacht_referentie", "weging", "schending_vastgesteld",
         )
     }  # fmt: skip
-    if not case_adviser:  # another adviser of the DO: the melder's identity is not theirs to see
-        sensitive["melder_contact"] = None
+    # The melder's identity: the case's own adviser only, not another adviser of the DO.
+    if case_adviser and may_see(role, "melder_contact"):
+        sensitive["melder_contact"] = contact() if contact else case.melder_contact
     return CasePublic(
         case_id=case.case_id,
         do=case.do,
@@ -176,14 +198,19 @@ def case_public(
     )
 
 
-def _tasks_by_case(session: Session, case_ids: list[str]) -> dict[str, list[Task]]:
-    """All tasks of the given cases in one query (no query per case)."""
-    grouped: dict[str, list[Task]] = {case_id: [] for case_id in case_ids}
-    if case_ids:
-        query = select(Task).where(Task.case_id.in_(case_ids))  # type: ignore[attr-defined]
-        for task in session.exec(query).all():
-            grouped[task.case_id].append(task)
-    return grouped
+def _log_list(session: Session, user: Actor, items: list[CasePublic], now: datetime) -> None:
+    """One access-log row per listed case, and a ``read_contact`` row for each case whose
+    melder contact the page shows (issue 9): one statement, one commit, before the page leaves.
+    A multi-row insert of plain rows: constructing ORM rows costs more than the read."""
+    rows = [
+        {"case_id": i.case_id, "sub": user.sub, "role": i.visible_as.value, "action": action,
+         "at": now}
+        for i in items
+        for action in (("list", "read_contact") if i.melder_contact is not None else ("list",))
+    ]  # fmt: skip
+    if rows:
+        session.execute(insert(ACCESS_LOG), rows)
+        session.commit()
 
 
 def list_cases(
@@ -198,17 +225,22 @@ def list_cases(
 ) -> CasePage:
     """Cases the user may read, newest first. Scope, need-to-know, filters, order and the page
     are one SQL query; the full view is built only for the page. ``cursor`` (from the previous
-    page's ``next_cursor``) pages by keyset and stays fast at any depth; ``page`` by offset."""
+    page's ``next_cursor``) pages by keyset and stays fast at any depth; ``page`` by offset.
+    ``count`` adds the number of matching cases: a count over the whole scope, so off by
+    default on the API (a keyset page needs no total)."""
     now = now_utc()
     after = decode_cursor(cursor, "case") if cursor else None
     offset = 0 if after else (page - 1) * page_size
-    cases = case_rows(session, user, flt, now=now, after=after, offset=offset, limit=page_size + 1)
-    more, cases = len(cases) > page_size, cases[:page_size]
-    case_ids = [case.case_id for case in cases]
-    tasks, parts = _tasks_by_case(session, case_ids), _parts(session, case_ids)
+    rows = case_rows(session, user, flt, now=now, after=after, offset=offset, limit=page_size + 1)
+    more, rows = len(rows) > page_size, rows[:page_size]
+    tasks = {case.case_id: case_tasks for case, _, case_tasks in rows}
+    roles = {case.case_id: viewing_role(user, case, tasks[case.case_id]) for case, _, _ in rows}
+    with_parts = [c for c, r in roles.items() if r and _betrokkenen_shown(r)]
+    measures = any(may_see(r, "maatregelen") for r in roles.values() if r)
+    parts = _parts(session, with_parts, measures=measures)
     items = []
-    for case in cases:
-        role = viewing_role(user, case, tasks[case.case_id])
+    for case, sealed, _ in rows:
+        role = roles[case.case_id]
         if role is not None:  # the query already applied need-to-know; this picks the view
             items.append(
                 case_public(
@@ -218,20 +250,12 @@ def list_cases(
                     role,
                     now,
                     user=user,
-                    parts=parts[case.case_id],
+                    parts=parts.get(case.case_id, []),
+                    contact=partial(open_contact, sealed),
                 )
             )
-    if items:  # one statement for the page: constructing ORM rows costs more than the read
-        session.execute(
-            insert(AccessLog),
-            [
-                {"case_id": i.case_id, "sub": user.sub, "role": i.visible_as.value,
-                 "action": "list", "at": now}
-                for i in items
-            ],
-        )  # fmt: skip
-        session.commit()
-    last = cases[-1] if more else None
+    _log_list(session, user, items, now)
+    last = rows[-1][0] if more else None
     return CasePage(
         items=items,
         total=count_cases(session, user, flt, now=now) if count else None,

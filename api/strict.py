@@ -26,7 +26,7 @@ def _known_parameters(route: APIRoute) -> frozenset[str]:
     return _known[id(route)]
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not route.include_in_schema:
         return  # the web app's pages and non-API routes decide for themselves

@@ -3,7 +3,11 @@ read by the need-to-know check."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from typing import Any
+
+from sqlalchemy import exists
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
 
 from domain.case import CaseState
 from store.models import CaseParty
@@ -20,4 +24,11 @@ def sync_parties(session: Session, case: CaseState) -> None:
 
 
 def is_party(session: Session, case_id: str, sub: str) -> bool:
+    """``sub`` is linked to the case as melder or betrokkene: the case does not exist for them,
+    in any role (issue 7, item 7). ``party_to`` is the same rule inside a query."""
     return session.get(CaseParty, (case_id, sub)) is not None
+
+
+def party_to(case_id_column: Any, sub: str) -> ColumnElement[bool]:
+    """SQL for ``is_party`` on each row's case (a primary-key look-up per row)."""
+    return exists().where(col(CaseParty.case_id) == case_id_column, col(CaseParty.sub) == sub)

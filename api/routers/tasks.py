@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
+from pydantic import TypeAdapter
+from sqlmodel import Session
 
 from api import updates
-from api.deps import CurrentUser, EngineDep, SessionDep, TemporalDep
+from api.deps import CurrentUser, EngineDep, TemporalDep, json_response
 from api.examples import openapi_examples
 from api.reads import TaskFilter, inbox_page
 from api.schemas import ExtendIn, ReassignIn, TaskPublic
@@ -15,6 +17,7 @@ from domain.case import UpdateResult
 from domain.phases import Phase, TaskType
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
+TASK_LIST = TypeAdapter(list[TaskPublic])
 UNIT_FILTER = "A unit and everything below it"
 CURSOR = "From the previous page's X-Next-Cursor header; leave out for the first page"
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -29,6 +32,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 
 @router.get(
     "",
+    response_model=list[TaskPublic],
     responses={
         200: {
             "description": "One page of the inbox. The next page's address is in the `Link` "
@@ -41,8 +45,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 )
 def my_tasks(
     request: Request,
-    response: Response,
-    session: SessionDep,
+    engine: EngineDep,
     user: CurrentUser,
     phase: Phase | None = None,
     unit: Annotated[str | None, Query(max_length=100, description=UNIT_FILTER)] = None,
@@ -54,7 +57,7 @@ def my_tasks(
     overdue: Annotated[bool | None, Query(description="Only overdue (or not overdue)")] = None,
     cursor: Annotated[str | None, Query(max_length=500, description=CURSOR)] = None,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[TaskPublic]:
+) -> Response:
     """Open tasks for the caller's roles and units, earliest deadline first, a page at a time."""
     flt = TaskFilter(
         phase=phase.value if phase else None,
@@ -64,12 +67,14 @@ def my_tasks(
         due_within_days=due_within_days,
         overdue=overdue,
     )
-    page = inbox_page(session, user, flt, cursor=cursor, page_size=page_size)
+    with Session(engine, expire_on_commit=False) as session:  # opened in this thread: one hop
+        page = inbox_page(session, user, flt, cursor=cursor, page_size=page_size)
+    response = json_response(TASK_LIST.dump_json(page.items))
     if page.next_cursor:
         following = request.url.include_query_params(cursor=page.next_cursor)
         response.headers["Link"] = f'<{following.path}?{following.query}>; rel="next"'
         response.headers["X-Next-Cursor"] = page.next_cursor
-    return page.items
+    return response
 
 
 @router.post("/{task_id}/complete", responses=PROBLEMS)
