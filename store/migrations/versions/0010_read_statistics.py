@@ -20,7 +20,7 @@ STATISTICS = (
 )
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0003"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
