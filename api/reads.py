@@ -82,6 +82,18 @@ def record_access(session: Session, *, case_id: str, user: Actor, role: Role, ac
     session.commit()
 
 
+def record_case_read(session: Session, *, public: CasePublic, user: Actor, role: Role) -> None:
+    """A read of one case enters its access log; a shown melder contact gets a line of its own
+    (issue 9: the melder's identity is read by name, wherever it is shown)."""
+    actions = ["read"] + (["read_contact"] if public.melder_contact is not None else [])
+    at = now_utc()
+    session.add_all(
+        AccessLog(case_id=public.case_id, sub=user.sub, role=role.value, action=a, at=at)
+        for a in actions
+    )
+    session.commit()
+
+
 def visible_case(session: Session, user: Actor, case_id: str) -> tuple[Case, list[Task], Role]:
     """The case with its tasks and the role the user reads it as; 404 when outside their scope."""
     case = session.get(Case, case_id, options=[defer(C.melder_contact)])  # opened when shown

@@ -9,7 +9,14 @@ from sqlmodel import Session
 
 from api import updates
 from api.deps import CurrentUser, EngineDep, SessionDep, SettingsDep, TemporalDep, json_response
-from api.reads import CaseFilter, case_public, list_cases, now_utc, record_access, visible_case
+from api.reads import (
+    CaseFilter,
+    case_public,
+    list_cases,
+    now_utc,
+    record_case_read,
+    visible_case,
+)
 from api.registration import register_melding
 from api.schemas import CaseCreated, CasePage, CasePublic, MeldingIn, SchorsingIn, WithdrawIn
 from domain.case import UpdateResult
@@ -113,9 +120,7 @@ def read(case_id: str, session: SessionDep, user: CurrentUser) -> CasePublic:
     """One case with its phase, open tasks and deadlines; the read is recorded in its access log."""
     case, tasks, role = visible_case(session, user, case_id)
     public = case_public(session, case, tasks, role, now_utc(), user=user)
-    record_access(session, case_id=case_id, user=user, role=role, action="read")
-    if public.melder_contact is not None:  # the melder's identity: a line of its own (issue 9)
-        record_access(session, case_id=case_id, user=user, role=role, action="read_contact")
+    record_case_read(session, public=public, user=user, role=role)
     return public
 
 

@@ -82,7 +82,7 @@ async def case(engine: Engine, user: Actor, case_id: str) -> CasePublic:
     def work(session: Session) -> CasePublic:
         found, tasks, role = reads.visible_case(session, user, case_id)
         public = reads.case_public(session, found, tasks, role, reads.now_utc(), user=user)
-        reads.record_access(session, case_id=case_id, user=user, role=role, action="read")
+        reads.record_case_read(session, public=public, user=user, role=role)
         return public
 
     return await _read(engine, work)

@@ -281,3 +281,13 @@ async def test_a_linked_party_sees_no_clock_of_the_case(
         )
         assert linked.status_code == 200, linked.text
     assert case_id not in (await jurist.get("/app/termijnen")).text
+
+
+async def test_the_case_page_logs_each_read_of_the_melders_contact(browsers: Any) -> None:
+    case_id = await register(browsers)
+    await (await browsers("commandant")).get(f"/app/zaken/{case_id}")  # no contact shown
+    await (await browsers("coid_adviseur")).get(f"/app/zaken/{case_id}")  # the contact shown
+    log = (await (await browsers("auditor")).get(f"/app/audit/{case_id}")).text
+    rows = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td></tr>", log)
+    contact_reads = [sub for sub, action in rows if action == "read_contact"]
+    assert contact_reads and all(sub.startswith("coid") for sub in contact_reads)

@@ -185,6 +185,8 @@ async def patch_baseline(env: WorkflowEnvironment) -> list[str]:
         await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
     await case.handle.result()
     return [case.case_id]
+
+
 async def outcome_at_every_close(env: WorkflowEnvironment) -> list[str]:
     """Issue 7, second round: an extension moved to the end of a working day, a withdrawal that
     closes only after the outcome feedback, and a klacht case reopened by the reopen Update
