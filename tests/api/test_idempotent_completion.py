@@ -1,4 +1,4 @@
-"""A completion repeated with its Idempotency-Key (a lost answer, another API replica) is one Update."""
+"""A completion repeated with its Idempotency-Key (lost answer, other replica) is one Update."""
 
 from __future__ import annotations
 
