@@ -152,10 +152,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--scenario",
-        choices=["worker", "api", "store"],
+        choices=["worker", "api", "store", "sqlite"],
         default="worker",
-        help="what is lost: a worker (this module), an API replica or the store "
-        "(benchmarks/outages.py)",
+        help="what is lost: a worker (this module), an API replica, the PostgreSQL store or the "
+        "SQLite store's disk space (benchmarks/outages.py)",
     )
     parser.add_argument("--cases", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
@@ -181,7 +181,8 @@ def run_outage(args: argparse.Namespace) -> None:
     if args.scenario == "api":
         asyncio.run(api_replica_loss(args.cases, args.kill_after, args.parallel))
     else:
-        asyncio.run(store_loss(args.cases, args.kill_after, args.down_for, args.parallel))
+        sqlite = args.scenario == "sqlite"
+        asyncio.run(store_loss(args.cases, args.kill_after, args.down_for, args.parallel, sqlite))
     # Everything is printed and every child stopped; skip the interpreter's teardown, where the
     # Temporal runtime's threads sometimes abort it ("PyGILState_Release") after the figures.
     sys.stdout.flush()

@@ -11,6 +11,8 @@ throwaway PostgreSQL server, which is stopped (`pg_ctl stop -m immediate`, a cra
 it and started again after `--down-for` seconds. The client retries every 503 with the same key;
 a prober reads /health/ready meanwhile. The Temporal dev server keeps its own state: only
 sg989's store is lost here (in compose, Temporal's persistence is on the same PostgreSQL).
+With `--scenario sqlite`, the embedded default's SQLite file sits on a small disk of its own
+(a tmpfs; mounting needs root) that fills up instead, and is freed after `--down-for` seconds.
 
 Both print what the client saw (answers by status, connection errors), how long recovery took,
 and whether the store holds every task completion exactly once with every audit chain intact
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import os
 import shutil
 import signal
@@ -140,6 +143,32 @@ class Postgres:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class FullDisk:
+    """The embedded default's SQLite file on a small tmpfs of its own, which is then filled
+    up (the usual way a SQLite store stops taking writes) and freed again."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="sg989-disk-"))
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=256m", "none", str(self.dir)], check=True
+        )
+        self.url = f"sqlite:///{self.dir / 'sg989.db'}"
+        self.filler = self.dir / "filler"
+
+    def crash(self) -> None:
+        with self.filler.open("wb") as out, contextlib.suppress(OSError):
+            while True:
+                out.write(b"\0" * (1 << 20))
+                out.flush()
+
+    def start(self) -> None:
+        self.filler.unlink()
+
+    def remove(self) -> None:
+        subprocess.run(["umount", "--lazy", str(self.dir)], check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -272,7 +301,7 @@ async def start_stack(url: str, data_dir: Path, apis: int, workers: int = 2) -> 
     )
     await ready_for_cases(env.client)
     address = env.client.service_client.config.target_host
-    child_env = sg989_env(address, data_dir, "" if url.startswith("sqlite") else url)
+    child_env = sg989_env(address, data_dir, url)
     processes = [start_sg989("worker", child_env, data_dir / "workers.log") for _ in range(workers)]
     replicas = {}
     for _ in range(apis):
@@ -353,6 +382,8 @@ async def api_replica_loss(cases: int, kill_after: float, parallel: int) -> None
         started = time.perf_counter()
 
         async def kill() -> float:
+            if kill_after < 0:
+                return float("nan")  # the baseline: nobody is killed
             await asyncio.sleep(kill_after)
             stack.apis[bases[0]].send_signal(signal.SIGKILL)
             return time.perf_counter()
@@ -360,10 +391,8 @@ async def api_replica_loss(cases: int, kill_after: float, parallel: int) -> None
         killer = asyncio.create_task(kill())
         await burst(bases, tasks, data_dir, seen, parallel)
         killed_at = await killer
-        print(
-            f"API replicas: 2 (SQLite store, 2 workers), one SIGKILLed "
-            f"{killed_at - started:.2f} s in"
-        )
+        what = "none killed" if kill_after < 0 else f"one SIGKILLed {killed_at - started:.2f} s in"
+        print(f"API replicas: 2 (SQLite store, 2 workers), {what}")
         report(seen, started, killed_at, len(tasks))
         recorded, once, gap_free = exactly_once(url, case_ids)
         print(
@@ -398,11 +427,14 @@ async def ready_again(base: str) -> float:
             await asyncio.sleep(0.1)
 
 
-async def store_loss(cases: int, kill_after: float, down_for: float, parallel: int) -> None:
-    postgres = Postgres()
-    postgres.start()
+async def store_loss(
+    cases: int, kill_after: float, down_for: float, parallel: int, sqlite: bool = False
+) -> None:
+    store: Postgres | FullDisk = FullDisk() if sqlite else Postgres()
+    if isinstance(store, Postgres):
+        store.start()
     data_dir = Path(tempfile.mkdtemp(prefix="sg989-store-loss-"))
-    stack = await start_stack(postgres.url, data_dir, apis=1)
+    stack = await start_stack(store.url, data_dir, apis=1)
     try:
         case_ids, tasks = await start_cases(stack, cases)
         base = next(iter(stack.apis))
@@ -414,13 +446,13 @@ async def store_loss(cases: int, kill_after: float, down_for: float, parallel: i
         async def outage() -> None:
             await asyncio.sleep(kill_after)
             moments["crash"] = time.perf_counter()
-            postgres.crash()
+            await asyncio.to_thread(store.crash)  # the client goes on meanwhile
             prober = asyncio.create_task(probe_ready(base, stop_probe, probed))
             await asyncio.sleep(down_for)
             stop_probe.set()
             await prober
             moments["start"] = time.perf_counter()
-            postgres.start()
+            await asyncio.to_thread(store.start)
             moments["restart"] = time.perf_counter()
             moments["ready"] = await ready_again(base)
 
@@ -428,11 +460,17 @@ async def store_loss(cases: int, kill_after: float, down_for: float, parallel: i
         await burst([base], tasks, data_dir, seen, parallel)
         await outage_task
         crash, restart = moments["crash"], moments["restart"]
-        print(
-            f"store: PostgreSQL crashed (pg_ctl -m immediate) {crash - started:.2f} s into the "
-            f"burst, started again {moments['start'] - crash:.1f} s later and accepting "
-            f"connections {restart - moments['start']:.1f} s after that (1 API replica, 2 workers)"
-        )
+        if sqlite:
+            print(
+                f"store: the SQLite file's disk filled up {crash - started:.2f} s into the "
+                f"burst, space freed {moments['start'] - crash:.1f} s later (1 API, 2 workers)"
+            )
+        else:
+            print(
+                f"store: PostgreSQL crashed (pg_ctl -m immediate) {crash - started:.2f} s into "
+                f"the burst, started again {moments['start'] - crash:.1f} s later and accepting "
+                f"connections {restart - moments['start']:.1f} s after that (1 API, 2 workers)"
+            )
         print("/health/ready while it was down (every 0.25 s):")
         for state, count in probed.most_common():
             print(f"  {count}x {state}")
@@ -446,15 +484,15 @@ async def store_loss(cases: int, kill_after: float, down_for: float, parallel: i
         if spanning:
             print(
                 f"  {len(spanning)} request(s) sent before the crash waited through it and "
-                f"answered 200 at once, the last {max(spanning) - restart:.1f} s after the start"
+                f"answered 200 at once, the last {max(spanning) - crash:.1f} s after the loss"
             )
         alive = [p.poll() is None for p in stack.processes]
         print(f"processes still running (2 workers, 1 API): {sum(alive)} of {len(alive)}")
-        recorded, once, gap_free = exactly_once(postgres.url, case_ids)
+        recorded, once, gap_free = exactly_once(store.url, case_ids)
         print(
             f"store: {recorded} completions recorded for {len(tasks)} tasks; exactly once: {once}"
         )
         print(f"  audit sequences gap-free: {gap_free}; {verify_audit(stack.child_env)}")
     finally:
         await stop_stack(stack)
-        postgres.remove()
+        store.remove()
