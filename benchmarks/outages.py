@@ -55,7 +55,6 @@ TASK_QUEUE = "outages"
 RECEIPT = {"verzonden_op": "2026-11-30", "kanaal": "email"}
 CONTACT = {"samenvatting": "Melder gesproken."}
 PAYLOADS = {"ontvangstbevestiging": RECEIPT, "intake_contact": CONTACT}
-COID = {"sub": "coid-1", "name": "Bench COID", "roles": ["coid_adviseur"], "units": ["CLAS"]}
 
 
 def free_port() -> int:
@@ -330,7 +329,13 @@ async def start_cases(stack: Stack, cases: int) -> tuple[list[str], list[tuple[s
 
 
 def coid_headers(data_dir: Path, key: str) -> dict[str, str]:
-    token = issue_local_token(Settings(data_dir=data_dir), **COID)
+    token = issue_local_token(
+        Settings(data_dir=data_dir),
+        sub="coid-1",
+        name="Bench COID",
+        roles=["coid_adviseur"],
+        units=["CLAS"],
+    )
     return {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
 
 
