@@ -76,7 +76,7 @@ def taak_afgerond(engine: Engine, case_id: str) -> list[str]:
     return sorted(str(event.details["task_type"]) for event in events)
 
 
-async def until_ready(api: httpx.AsyncClient, attempts: int = 300) -> httpx.Response:
+async def until_ready(api: httpx.AsyncClient, attempts: int = 900) -> httpx.Response:
     for _ in range(attempts):
         response = await api.get("/health/ready")
         if response.status_code == 200:
