@@ -7,8 +7,8 @@ worker is killed (SIGKILL). With one worker, a new one is started right away, as
 (compose `restart: unless-stopped`) would. Prints how long the burst took, the slowest case, and
 whether the store holds every transition exactly once. Asserts nothing.
 
-`--scenario api` and `--scenario store` lose an API replica or the store instead (see
-benchmarks/outages.py).
+`--scenario api`, `store` and `sqlite` lose an API replica, the PostgreSQL store or the SQLite
+store's disk space instead (see benchmarks/outages.py).
 """
 
 from __future__ import annotations
@@ -163,10 +163,10 @@ def main() -> None:
         "--kill-after", type=float, default=0.5, help="seconds into the burst; -1: kill none"
     )
     parser.add_argument(
-        "--down-for", type=float, default=10.0, help="store: seconds PostgreSQL stays down"
+        "--down-for", type=float, default=10.0, help="store, sqlite: seconds the store stays lost"
     )
     parser.add_argument(
-        "--parallel", type=int, default=16, help="api, store: requests in flight at once"
+        "--parallel", type=int, default=16, help="api, store, sqlite: requests in flight at once"
     )
     args = parser.parse_args()
     if args.scenario == "worker":
