@@ -10,6 +10,7 @@ used) and keyword-only plain arguments, so the web app can call them as the rout
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,12 +62,15 @@ UNAVAILABLE = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCSt
 log = structlog.get_logger("api")
 
 
-async def run_update(client: Client, case_id: str, update: Any, request: BaseModel) -> UpdateResult:
-    """Execute ``update`` on the case workflow; returns once the store reflects it."""
+async def run_update(
+    client: Client, case_id: str, update: Any, request: BaseModel, *, update_id: str | None = None
+) -> UpdateResult:
+    """Execute ``update`` on the case workflow; returns once the store reflects it. The same
+    ``update_id`` twice is one Update: Temporal answers the repeat with the first one's result."""
     handle = client.get_workflow_handle(case_id)
     try:
         result: UpdateResult = await handle.execute_update(
-            update, request, result_type=UpdateResult
+            update, request, id=update_id, result_type=UpdateResult
         )
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
@@ -174,13 +178,30 @@ def validate_payload(task_type: TaskType, payload: dict[str, Any]) -> dict[str, 
     return model.model_dump(mode="json")
 
 
+def idempotent_update_id(user: Actor, task_id: str, key: str | None) -> str | None:
+    """The Update id for an Idempotency-Key: scoped to the person and the task, and a hash, so
+    the workflow's history carries no name."""
+    if key is None:
+        return None
+    digest = hashlib.sha256(f"{user.sub}\n{task_id}\n{key}".encode()).hexdigest()
+    return f"idem-{digest[:40]}"
+
+
 async def complete(
-    store: Store, client: Client, *, user: Actor, task_id: str, payload: dict[str, Any]
+    store: Store,
+    client: Client,
+    *,
+    user: Actor,
+    task_id: str,
+    payload: dict[str, Any],
+    idempotency_key: str | None = None,
 ) -> UpdateResult:
     task, role = await open_task(store, user, task_id)
     roles = completing_roles(TaskType(task.task_type), role)
     actor = acting_as(user, roles, f"task '{task.label}'")
-    if task.status != "open":
+    # A repeat with its key goes to Temporal, which answers with the first result (or the
+    # workflow refuses a task someone else completed).
+    if task.status != "open" and idempotency_key is None:
         raise Problem(409, f"task {task_id} ({task.label}) is no longer open: it is {task.status}")
     payload = dict(payload)
     declared = payload.pop("task_type", None)
@@ -198,7 +219,10 @@ async def complete(
         except CaseRuleViolation as exc:
             raise Problem(422, exc.message) from None
     request = domain_request(CompleteTask, actor=actor, task_id=task_id, payload=normalised)
-    return await run_update(client, task.case_id, CaseWorkflow.complete_task, request)
+    update_id = idempotent_update_id(user, task_id, idempotency_key)
+    return await run_update(
+        client, task.case_id, CaseWorkflow.complete_task, request, update_id=update_id
+    )
 
 
 def _case_policy(

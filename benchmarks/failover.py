@@ -6,6 +6,9 @@ tasks of every case at once (2N Updates, concurrently per case). Shortly into th
 worker is killed (SIGKILL). With one worker, a new one is started right away, as a supervisor
 (compose `restart: unless-stopped`) would. Prints how long the burst took, the slowest case, and
 whether the store holds every transition exactly once. Asserts nothing.
+
+`--scenario api`, `store` and `sqlite` lose an API replica, the PostgreSQL store or the SQLite
+store's disk space instead (see benchmarks/outages.py).
 """
 
 from __future__ import annotations
@@ -152,13 +155,43 @@ async def run(cases: int, workers: int, kill_after: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--scenario",
+        choices=["worker", "api", "store", "sqlite"],
+        default="worker",
+        help="what is lost: a worker (this module), an API replica, the PostgreSQL store or the "
+        "SQLite store's disk space (benchmarks/outages.py)",
+    )
     parser.add_argument("--cases", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--kill-after", type=float, default=0.5, help="seconds into the burst; -1: kill none"
     )
+    parser.add_argument(
+        "--down-for", type=float, default=10.0, help="store, sqlite: seconds the store stays lost"
+    )
+    parser.add_argument(
+        "--parallel", type=int, default=16, help="api, store, sqlite: requests in flight at once"
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.cases, args.workers, args.kill_after))
+    if args.scenario == "worker":
+        asyncio.run(run(args.cases, args.workers, args.kill_after))
+    else:
+        run_outage(args)
+
+
+def run_outage(args: argparse.Namespace) -> None:
+    from benchmarks.outages import api_replica_loss, store_loss
+
+    if args.scenario == "api":
+        asyncio.run(api_replica_loss(args.cases, args.kill_after, args.parallel))
+    else:
+        sqlite = args.scenario == "sqlite"
+        asyncio.run(store_loss(args.cases, args.kill_after, args.down_for, args.parallel, sqlite))
+    # Everything is printed and every child stopped; skip the interpreter's teardown, where the
+    # Temporal runtime's threads sometimes abort it ("PyGILState_Release") after the figures.
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -56,11 +56,16 @@ def verify_audit_cmd(
     ] = True,
 ) -> None:
     """Check every case's audit chain: seals, signed head and checkpoints, and the workflow."""
+    from sg989.cli_output import fail, say
     from sg989.stack import temporal_reachable
+    from sg989.store_check import StoreNotReady, ready_engine
     from sg989.temporal import connect
-    from store.db import make_engine
 
     settings = get_settings()
+    try:  # the schema at head (migrated on the embedded default), or one line saying what to run
+        engine = ready_engine(settings, say=say)
+    except StoreNotReady as exc:
+        raise fail(str(exc)) from None
 
     async def run() -> list[ChainVerification]:
         client = None
@@ -68,7 +73,7 @@ def verify_audit_cmd(
             client = await connect(settings)
         elif workflows:
             typer.echo("Temporal is not reachable: checking the store's own seals only", err=True)
-        return await verify_all(make_engine(settings.sqlalchemy_url), client)
+        return await verify_all(engine, client)
 
     results = asyncio.run(run())
     broken = [r for r in results if not r.ok]

@@ -63,6 +63,14 @@ def check_store(settings: Settings, engine: Engine) -> Check:
     return Check("store", "ok", f"{url} at revision {', '.join(sorted(current))} (newest)")
 
 
+def _days(span: timedelta) -> str:
+    """A retention as an operator writes it: `30 days`, not `30 days, 0:00:00`."""
+    if span % timedelta(days=1):
+        return str(span)
+    days = span.days
+    return f"{days} day" if days == 1 else f"{days} days"
+
+
 def check_directory(engine: Engine) -> Check:
     from store.models import Person
 
@@ -79,7 +87,8 @@ def check_directory(engine: Engine) -> Check:
         return Check(
             "directory",
             "fail",
-            "no active person with an e-mail address: nobody hears of tasks or escalations",
+            "no active person with an e-mail address: nobody hears of tasks or escalations "
+            "(`sg989 directory import FILE.csv` loads them)",
         )
     return Check("directory", "ok", f"{reachable} active people with an e-mail address")
 
@@ -121,7 +130,7 @@ async def check_temporal(settings: Settings) -> list[Check]:
         how = f"temporal operator namespace create -n {namespace} --retention 30d"
         detail = f"{address} answers, but namespace {namespace} is not usable ({_why(exc)}): {how}"
         return [Check("temporal", "fail", detail), skipped]
-    retention = described.config.workflow_execution_retention_ttl.ToTimedelta()
+    retention = _days(described.config.workflow_execution_retention_ttl.ToTimedelta())
     temporal = Check("temporal", "ok", f"{address}, namespace {namespace}, retention {retention}")
     try:
         listed = await client.operator_service.list_search_attributes(

@@ -39,7 +39,11 @@ def start_temporal_dev_server(settings: Settings) -> subprocess.Popen[bytes]:
         "--ui-codec-endpoint", f"http://{settings.api_host}:{settings.api_port}/codec",
     ]  # fmt: skip
     log.info("temporal_starting", db=str(settings.data_dir / "temporal.db"), log=log_file.name)
-    return subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
+    # A session of its own: Ctrl-C reaches `sg989 up` only, which stops the server last, after
+    # the worker has finished its tasks (else the worker retries against a dead server).
+    return subprocess.Popen(
+        command, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 async def wait_for_temporal(settings: Settings, attempts: int = 60) -> Client:
@@ -77,7 +81,7 @@ def _sg989_process(command: str) -> subprocess.Popen[bytes]:
 def _stop_signal() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: the terminal closed
         loop.add_signal_handler(sig, stop.set)
     return stop
 

@@ -7,6 +7,7 @@ import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,8 @@ from workflows import search
 TEST_KEYS = f"test-{uuid.uuid4().hex[:6]}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
 TEST_RING = parse_keys(TEST_KEYS, "tests")
 TEST_CONVERTER = encrypted_converter(TEST_RING)
+# The Temporal servers' start-up wait; a whole suite on a loaded machine can need more than 5 s.
+STARTUP = timedelta(seconds=60)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -49,6 +52,7 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(test_server_path()),
         data_converter=TEST_CONVERTER,
+        test_server_startup_timeout=STARTUP,
     )
     await register_search_attributes(env.client)
     yield env
@@ -63,6 +67,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=TEST_CONVERTER,
         search_attributes=search.KEYS,
         ui=False,
+        dev_server_startup_timeout=STARTUP,  # 5 s by default: too short on a busy machine
     )
     yield env
     await env.shutdown()

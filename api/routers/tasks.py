@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Header, Query, Request, Response
 from pydantic import TypeAdapter
 from sqlmodel import Session
 
@@ -12,6 +12,7 @@ from api import updates
 from api.deps import CurrentUser, EngineDep, TemporalDep, json_response
 from api.examples import openapi_examples
 from api.reads import TaskFilter, inbox_page
+from api.registration import check_idempotency_key
 from api.schemas import ExtendIn, ReassignIn, TaskPublic
 from domain.case import UpdateResult
 from domain.phases import Phase, TaskType
@@ -77,19 +78,38 @@ def my_tasks(
     return response
 
 
-@router.post("/{task_id}/complete", responses=PROBLEMS)
+@router.post(
+    "/{task_id}/complete",
+    responses={**PROBLEMS, 400: {"description": "A malformed Idempotency-Key header"}},
+)
 async def complete(
     task_id: str,
     engine: EngineDep,
     client: TemporalDep,
     user: CurrentUser,
     payload: Annotated[dict[str, Any], Body(openapi_examples=openapi_examples())],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            description="Repeat a completion safely (after a lost answer, on another replica): "
+            "the same key from the same person for the same task is applied once and answered "
+            "with the first result"
+        ),
+    ] = None,
 ) -> UpdateResult:
     """Complete a task with the payload its type needs (see the examples per task type).
 
     Answers once the store shows the result, including the tasks the case opened next.
     """
-    return await updates.complete(engine, client, user=user, task_id=task_id, payload=payload)
+    check_idempotency_key(idempotency_key)
+    return await updates.complete(
+        engine,
+        client,
+        user=user,
+        task_id=task_id,
+        payload=payload,
+        idempotency_key=idempotency_key,
+    )
 
 
 @router.post("/{task_id}/extend", responses=PROBLEMS)

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlmodel import SQLModel
 
 from domain.rows import CaseRows
 from domain.transition import AuditEventIn, CaseStep, StepEvent
 from store.db import make_engine, session_scope
+from store.migrate import upgrade_to_head
 from store.steps import apply_step
 from tests.store.store_helpers import make_case
 
@@ -54,8 +54,8 @@ def verify_audit(url: str) -> subprocess.CompletedProcess[str]:
 
 def test_verify_audit_names_each_broken_case(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'sg989.db'}"
+    upgrade_to_head(url)
     engine = make_engine(url)
-    SQLModel.metadata.create_all(engine)
     for case_id in ("ZK-2026-00001", "ZK-2026-00002", "ZK-2026-00003"):
         record(engine, case_id, 4)
 
@@ -72,3 +72,15 @@ def test_verify_audit_names_each_broken_case(tmp_path: Path) -> None:
     assert broken.returncode == 1
     assert "BROKEN ZK-2026-00002" in broken.stdout
     assert "ZK-2026-00001" not in broken.stdout and "1 broken" in broken.stdout
+
+
+def test_a_store_without_schema_or_unreachable_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    unmigrated = verify_audit(f"sqlite:///{tmp_path / 'empty.db'}")
+    unreachable = verify_audit("postgresql+psycopg://sg989@127.0.0.1:1/sg989")
+
+    for done in (unmigrated, unreachable):
+        assert done.returncode == 2, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "Traceback" not in done.stderr
+    assert "sg989 migrate" in unmigrated.stderr
+    assert "cannot reach the store" in unreachable.stderr
