@@ -11,13 +11,17 @@ used) and keyword-only plain arguments, so the web app can call them as the rout
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import structlog
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import exists, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -25,6 +29,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.problems import Problem, field_errors
 from api.reads import visible_case
+from api.redaction import PRECEDENCE, viewing_role
 from domain.case import (
     Actor,
     ClaimTask,
@@ -48,7 +53,7 @@ from domain.rules.duties import check_assignee_holds_role
 from domain.rules.terms import ExtensionRow, check_extender, check_extension
 from sg989.policy_files import policy_of_version
 from store.directory import get_person
-from store.models import Case, Person, Task
+from store.models import Case, CaseParty, Person, Task
 from workflows.case import CaseWorkflow
 
 REJECTION_STATUS = {
@@ -130,6 +135,68 @@ async def readable_case(store: Store, user: Actor, case_id: str) -> None:
     await run_in_threadpool(_case_lookup, engine_of(store), user, case_id)
 
 
+@dataclass(frozen=True)
+class TaskToComplete:
+    """What ``complete`` needs of a task, read with its case's scope in one query."""
+
+    case_id: str
+    task_type: str
+    label: str
+    status: str
+    betrokkene: str | None
+
+
+C: Any = Case
+T: Any = Task  # sqlmodel fields are columns at class level; typed loosely for expressions
+PEER: Any = aliased(Task)  # the tasks of the same case, for the roles that need one to read it
+STEP_ROLES = frozenset({Role.onderzoeker, Role.hac, Role.nazorg})  # redaction._takes_part
+
+
+def _needs_case_tasks(user: Actor) -> bool:
+    """Whether ``viewing_role`` can look at the case's tasks for this user: only when the first
+    role it tries is one brought in for one step (the others read a case in scope at once)."""
+    first = next((r for r in PRECEDENCE if r in user.roles), None)
+    return first in STEP_ROLES
+
+
+def _completion_lookup(engine: Engine, user: Actor, task_id: str) -> tuple[TaskToComplete, Role]:
+    """``task_for`` in one round trip, with the columns it needs only: the task, its case's unit,
+    whether the user is a party to the case, and (only when the user's role needs them to see
+    the case) the role and assignees of each task of the case. Same answers as ``task_for``."""
+    party = exists().where(col(CaseParty.case_id) == T.case_id, col(CaseParty.sub) == user.sub)
+    columns = [T.case_id, T.task_type, T.label, T.status, T.betrokkene, T.role, C.unit]
+    query = select(*columns, party.label("party")).outerjoin(Case, C.case_id == T.case_id)
+    if _needs_case_tasks(user):
+        same_case = PEER.case_id == T.case_id
+        query = query.add_columns(
+            PEER.role.label("peer_role"), PEER.assignees.label("peer_assignees")
+        )
+        query = query.outerjoin(PEER, same_case)
+    with engine.connect() as connection:
+        rows = connection.execute(query.where(T.task_id == task_id)).all()
+    if not rows:
+        raise Problem(404, f"no task {task_id} within your units and roles")
+    first = rows[0]
+    structlog.contextvars.bind_contextvars(case_id=first.case_id)
+    # viewing_role reads the case's unit and its tasks' role and assignees only
+    peers = [
+        SimpleNamespace(role=r.peer_role, assignees=r.peer_assignees)
+        for r in rows
+        if "peer_role" in r._fields and r.peer_role is not None
+    ]
+    role = None
+    if first.unit is not None:
+        role = viewing_role(
+            user, cast(Case, SimpleNamespace(unit=first.unit)), cast(list[Task], peers)
+        )
+    if role is None or first.party:
+        raise Problem(404, f"no case {first.case_id} within your units and roles")
+    task = TaskToComplete(
+        first.case_id, first.task_type, first.label, first.status, first.betrokkene
+    )
+    return task, Role(first.role)
+
+
 def task_for(session: Session, user: Actor, task_id: str) -> tuple[Task, Role]:
     """The task if its case is visible to the user (else 404), with the role the user acts in."""
     task = session.get(Task, task_id)
@@ -196,7 +263,7 @@ async def complete(
     payload: dict[str, Any],
     idempotency_key: str | None = None,
 ) -> UpdateResult:
-    task, role = await open_task(store, user, task_id)
+    task, role = await run_in_threadpool(_completion_lookup, engine_of(store), user, task_id)
     roles = completing_roles(TaskType(task.task_type), role)
     actor = acting_as(user, roles, f"task '{task.label}'")
     # A repeat with its key goes to Temporal, which answers with the first result (or the
