@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import structlog
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -159,25 +159,34 @@ def _needs_case_tasks(user: Actor) -> bool:
     return first in STEP_ROLES
 
 
-def _completion_lookup(engine: Engine, user: Actor, task_id: str) -> tuple[TaskToComplete, Role]:
-    """``task_for`` in one round trip, with the columns it needs only: the task, its case's unit,
-    whether the user is a party to the case, and (only when the user's role needs them to see
-    the case) the role and assignees of each task of the case. Same answers as ``task_for``."""
-    party = exists().where(col(CaseParty.case_id) == T.case_id, col(CaseParty.sub) == user.sub)
+def _completion_query(*, with_case_tasks: bool) -> Any:
+    """The task, its case's unit, whether the user is a party to the case, and (for the roles
+    that need them to see a case) the role and assignees of each task of the case. Built once:
+    only ``task_id`` and ``sub`` vary."""
+    party = exists().where(
+        col(CaseParty.case_id) == T.case_id, col(CaseParty.sub) == bindparam("sub")
+    )
     columns = [T.case_id, T.task_type, T.label, T.status, T.betrokkene, T.role, C.unit]
     query = select(*columns, party.label("party")).outerjoin(Case, C.case_id == T.case_id)
-    if _needs_case_tasks(user):
-        same_case = PEER.case_id == T.case_id
+    if with_case_tasks:
         query = query.add_columns(
             PEER.role.label("peer_role"), PEER.assignees.label("peer_assignees")
-        )
-        query = query.outerjoin(PEER, same_case)
+        ).outerjoin(PEER, PEER.case_id == T.case_id)
+    return query.where(T.task_id == bindparam("task_id"))
+
+
+COMPLETION_QUERY = {peers: _completion_query(with_case_tasks=peers) for peers in (False, True)}
+
+
+def _completion_lookup(engine: Engine, user: Actor, task_id: str) -> tuple[TaskToComplete, Role]:
+    """``task_for`` in one round trip of the columns it needs only, with the same answers."""
+    query = COMPLETION_QUERY[_needs_case_tasks(user)]
+    params = {"task_id": task_id, "sub": user.sub}
     with engine.connect() as connection:
-        rows = connection.execute(query.where(T.task_id == task_id)).all()
+        rows = connection.execute(query, params).all()
     if not rows:
         raise Problem(404, f"no task {task_id} within your units and roles")
     first = rows[0]
-    structlog.contextvars.bind_contextvars(case_id=first.case_id)
     # viewing_role reads the case's unit and its tasks' role and assignees only
     peers = [
         SimpleNamespace(role=r.peer_role, assignees=r.peer_assignees)
@@ -264,6 +273,7 @@ async def complete(
     idempotency_key: str | None = None,
 ) -> UpdateResult:
     task, role = await run_in_threadpool(_completion_lookup, engine_of(store), user, task_id)
+    structlog.contextvars.bind_contextvars(case_id=task.case_id)  # the hop ran in a copy
     roles = completing_roles(TaskType(task.task_type), role)
     actor = acting_as(user, roles, f"task '{task.label}'")
     # A repeat with its key goes to Temporal, which answers with the first result (or the
