@@ -152,6 +152,9 @@ def _sync_measures(session: Session, case: CaseState) -> None:
 
 
 def _upsert_tasks(session: Session, case: CaseState) -> None:
+    # The case's rows in one query: each get below is then answered from the session, not by
+    # a query of its own while the step holds the store's write lock.
+    session.exec(select(Task).where(Task.case_id == case.case_id)).all()
     for state in case.tasks.values():
         row = session.get(Task, state.task_id)
         if row is not None and row.case_id != case.case_id:
