@@ -29,12 +29,13 @@ from sqlalchemy import (
     true,
     type_coerce,
 )
-from sqlalchemy.orm import defer
+from sqlalchemy import select as core_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
 from api.problems import Problem
 from api.redaction import may_see
+from api.rows import CASE_COLUMNS, TASK_COLUMNS, CaseRow, TaskRow
 from domain.case import Actor
 from domain.roles import Role
 from store.models import Case, Task
@@ -51,7 +52,8 @@ T: Any = Task
 # of the class's constructor) each time the statement is looked up in the compiled cache.
 _TEXT = String()
 CONTACT_PURPOSE: str = C.melder_contact.type.purpose  # what the column's seal is bound to
-SEALED_CONTACT = type_coerce(C.melder_contact, _TEXT).label("sealed_contact")
+# The table's column, not the ORM's annotated one (``api.rows``: cheaper to match results to).
+SEALED_CONTACT = type_coerce(Case.__table__.c.melder_contact, _TEXT).label("sealed_contact")  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -181,11 +183,12 @@ def case_rows(
     after: tuple[datetime | None, str] | None,
     offset: int,
     limit: int,
-) -> list[tuple[Case, str | None, list[Task]]]:
+) -> list[tuple[CaseRow, str | None, list[TaskRow]]]:
     """One page of readable cases, newest first (registered_at, then case number), in one query
     with the tasks the page's views need (``view_tasks``). Each case comes with its melder
     contact still sealed: opened only where the page shows it, and read at all only for a user
-    with a role that may see contacts."""
+    with a role that may see contacts. Plain rows of the shown columns (``api.rows``), not ORM
+    objects: building those cost more than the query."""
     query = _case_query(user, flt, now).with_only_columns(C.case_id)
     if after is not None:
         moment, case_id = after
@@ -196,18 +199,19 @@ def case_rows(
     page = query.order_by(*newest_first).offset(offset).limit(limit)
     contact = SEALED_CONTACT if may_read_contacts(user) else null().label("sealed_contact")
     joined = (
-        select(Case, contact, Task)
+        core_select(*CASE_COLUMNS, contact, *TASK_COLUMNS)
+        .select_from(Case)
         .outerjoin(Task, and_(T.case_id == C.case_id, view_tasks(user)))
         .where(C.case_id.in_(page))
-        .options(defer(C.melder_contact))
         .order_by(*newest_first, T.task_id)
     )
-    found: list[tuple[Case, str | None, list[Task]]] = []
-    for case, sealed, task in session.execute(joined).all():
-        if not found or found[-1][0] is not case:
-            found.append((case, sealed, []))
-        if task is not None:
-            found[-1][2].append(task)
+    n = len(CASE_COLUMNS)
+    found: list[tuple[CaseRow, str | None, list[TaskRow]]] = []
+    for row in session.connection().execute(joined):
+        if not found or found[-1][0].case_id != row[0]:
+            found.append((CaseRow._make(row[:n]), row[n], []))
+        if row[n + 1] is not None:  # the outer join's task
+            found[-1][2].append(TaskRow._make(row[n + 1 :]))
     return found
 
 
