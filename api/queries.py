@@ -14,11 +14,13 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     String,
     and_,
+    bindparam,
     cast,
     exists,
     false,
@@ -30,7 +32,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy import select as core_select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlmodel import Session, select
 
 from api.problems import Problem
@@ -148,11 +150,11 @@ def _through_a_role(user: Actor) -> ColumnElement[bool]:
     return or_(*through) if through else false()
 
 
-def _overdue_case(now: datetime) -> ColumnElement[bool]:
+def _overdue_case(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     return exists().where(T.case_id == C.case_id, T.status == "open", T.due_at < now)
 
 
-def _case_query(user: Actor, flt: CaseFilter, now: datetime) -> Any:
+def _case_query(user: Actor, flt: CaseFilter, now: datetime | BindParameter[datetime]) -> Any:
     query = select(Case).where(
         C.imported == False,  # noqa: E712  (SQL, and the list index starts with it)
         in_scope(C.unit, user.units),
@@ -189,30 +191,51 @@ def case_rows(
     contact still sealed: opened only where the page shows it, and read at all only for a user
     with a role that may see contacts. Plain rows of the shown columns (``api.rows``), not ORM
     objects: building those cost more than the query."""
-    query = _case_query(user, flt, now).with_only_columns(C.case_id)
-    if after is not None:
-        moment, case_id = after
+    who = (user.sub, tuple(user.roles), tuple(user.units))
+    joined = _page_statement(who, flt, after is not None, offset, limit)
+    moment, case_id = after if after is not None else (None, "")
+    values = {"now": now, "after_moment": moment, "after_case": case_id}
+    n = len(CASE_COLUMNS)
+    found: list[tuple[CaseRow, str | None, list[TaskRow]]] = []
+    for row in session.connection().execute(joined, values):
+        if not found or found[-1][0].case_id != row[0]:
+            found.append((CaseRow._make(row[:n]), row[n], []))
+        if row[n + 1] is not None:  # the outer join's task
+            found[-1][2].append(TaskRow._make(row[n + 1 :]))
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _page_statement(
+    who: tuple[str, tuple[Role, ...], tuple[str, ...]],
+    flt: CaseFilter,
+    keyset: bool,
+    offset: int,
+    limit: int,
+) -> Any:
+    """The page query of one user and filter, built once: the request's moment and cursor are
+    bound parameters. Building the expression and its cache key cost each request as much as
+    running it."""
+    sub, roles, units = who
+    user = Actor(sub=sub, roles=list(roles), units=list(units))
+    query = _case_query(user, flt, bindparam("now", type_=T.due_at.type))
+    query = query.with_only_columns(C.case_id)
+    if keyset:
+        moment = bindparam("after_moment", type_=C.registered_at.type)
+        case_id = bindparam("after_case", type_=C.case_id.type)
         query = query.where(
             or_(C.registered_at < moment, and_(C.registered_at == moment, C.case_id < case_id))
         )
     newest_first = (C.registered_at.desc(), C.case_id.desc())
     page = query.order_by(*newest_first).offset(offset).limit(limit)
     contact = SEALED_CONTACT if may_read_contacts(user) else null().label("sealed_contact")
-    joined = (
+    return (
         core_select(*CASE_COLUMNS, contact, *TASK_COLUMNS)
         .select_from(Case)
         .outerjoin(Task, and_(T.case_id == C.case_id, view_tasks(user)))
         .where(C.case_id.in_(page))
         .order_by(*newest_first, T.task_id)
     )
-    n = len(CASE_COLUMNS)
-    found: list[tuple[CaseRow, str | None, list[TaskRow]]] = []
-    for row in session.connection().execute(joined):
-        if not found or found[-1][0].case_id != row[0]:
-            found.append((CaseRow._make(row[:n]), row[n], []))
-        if row[n + 1] is not None:  # the outer join's task
-            found[-1][2].append(TaskRow._make(row[n + 1 :]))
-    return found
 
 
 def view_tasks(user: Actor) -> ColumnElement[bool]:
