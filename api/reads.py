@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, insert
+from sqlalchemy import Table, and_, bindparam, insert
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
@@ -109,24 +109,33 @@ def visible_case(session: Session, user: Actor, case_id: str) -> tuple[Case, lis
 Parts = list[tuple[BetrokkeneRow, list[str]]]  # each betrokkene with the measures decided for them
 
 
+_MEASURE: Any = cast(Any, MeasureDecision).__table__.c.measure  # the table's: plain rows
+# Built once (the case numbers an expanding parameter): building them cost more than the read.
+_BETROKKENEN: Any = (
+    core_select(*BETROKKENE_COLUMNS)
+    .where(B.case_id.in_(bindparam("case_ids", expanding=True)))
+    .order_by(B.id)
+)
+_WITH_MEASURES: Any = (
+    _BETROKKENEN.add_columns(_MEASURE)
+    .outerjoin(MeasureDecision, and_(M.case_id == B.case_id, M.betrokkene_ref == B.ref))
+    .order_by(_MEASURE)  # after B.id
+)
+
+
 def _parts(session: Session, case_ids: list[str], *, measures: bool = True) -> dict[str, Parts]:
     """Betrokkenen of many cases, with their measure decisions, in one query."""
     found: dict[str, Parts] = {case_id: [] for case_id in case_ids}
     if not case_ids:
         return found
-    connection = session.connection()
-    query: Any = core_select(*BETROKKENE_COLUMNS).where(B.case_id.in_(case_ids)).order_by(B.id)
+    connection, values = session.connection(), {"case_ids": case_ids}
     if not measures:
-        for plain in connection.execute(query):
+        for plain in connection.execute(_BETROKKENEN, values):
             row = BetrokkeneRow._make(plain)
             found[row.case_id].append((row, []))
         return found
-    joined = and_(M.case_id == B.case_id, M.betrokkene_ref == B.ref)
-    measure_column = MeasureDecision.__table__.c.measure  # type: ignore[attr-defined]
-    query = query.add_columns(measure_column).outerjoin(MeasureDecision, joined)
-    query = query.order_by(measure_column)  # after B.id
     n = len(BETROKKENE_COLUMNS)
-    for plain in connection.execute(query):
+    for plain in connection.execute(_WITH_MEASURES, values):
         row, measure = BetrokkeneRow._make(plain[:n]), plain[n]
         shown = found[row.case_id]
         if not shown or shown[-1][0].id != row.id:
