@@ -192,8 +192,8 @@ def case_rows(
     with a role that may see contacts. Plain rows of the shown columns (``api.rows``), not ORM
     objects: building those cost more than the query."""
     who = (user.sub, tuple(user.roles), tuple(user.units))
-    joined = _page_statement(who, flt, after is not None, offset, limit)
     moment, case_id = after if after is not None else (None, "")
+    joined = _page_statement(who, flt, after is not None, offset, limit)
     values = {"now": now, "after_moment": moment, "after_case": case_id}
     n = len(CASE_COLUMNS)
     found: list[tuple[CaseRow, str | None, list[TaskRow]]] = []
@@ -215,7 +215,8 @@ def _page_statement(
 ) -> Any:
     """The page query of one user and filter, built once: the request's moment and cursor are
     bound parameters. Building the expression and its cache key cost each request as much as
-    running it."""
+    running it. (A cursor without a moment, of a case never registered, ends the list: the
+    literal None this compared with before raised an error.)"""
     sub, roles, units = who
     user = Actor(sub=sub, roles=list(roles), units=list(units))
     query = _case_query(user, flt, bindparam("now", type_=T.due_at.type))
