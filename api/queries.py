@@ -14,11 +14,13 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     String,
     and_,
+    bindparam,
     cast,
     exists,
     false,
@@ -29,12 +31,13 @@ from sqlalchemy import (
     true,
     type_coerce,
 )
-from sqlalchemy.orm import defer
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import select as core_select
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlmodel import Session, select
 
 from api.problems import Problem
 from api.redaction import may_see
+from api.rows import CASE_COLUMNS, TASK_COLUMNS, CaseRow, TaskRow
 from domain.case import Actor
 from domain.roles import Role
 from store.models import Case, Task
@@ -51,7 +54,8 @@ T: Any = Task
 # of the class's constructor) each time the statement is looked up in the compiled cache.
 _TEXT = String()
 CONTACT_PURPOSE: str = C.melder_contact.type.purpose  # what the column's seal is bound to
-SEALED_CONTACT = type_coerce(C.melder_contact, _TEXT).label("sealed_contact")
+# The table's column, not the ORM's annotated one (``api.rows``: cheaper to match results to).
+SEALED_CONTACT = type_coerce(Case.__table__.c.melder_contact, _TEXT).label("sealed_contact")  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -146,11 +150,11 @@ def _through_a_role(user: Actor) -> ColumnElement[bool]:
     return or_(*through) if through else false()
 
 
-def _overdue_case(now: datetime) -> ColumnElement[bool]:
+def _overdue_case(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     return exists().where(T.case_id == C.case_id, T.status == "open", T.due_at < now)
 
 
-def _case_query(user: Actor, flt: CaseFilter, now: datetime) -> Any:
+def _case_query(user: Actor, flt: CaseFilter, now: datetime | BindParameter[datetime]) -> Any:
     query = select(Case).where(
         C.imported == False,  # noqa: E712  (SQL, and the list index starts with it)
         in_scope(C.unit, user.units),
@@ -181,34 +185,58 @@ def case_rows(
     after: tuple[datetime | None, str] | None,
     offset: int,
     limit: int,
-) -> list[tuple[Case, str | None, list[Task]]]:
+) -> list[tuple[CaseRow, str | None, list[TaskRow]]]:
     """One page of readable cases, newest first (registered_at, then case number), in one query
     with the tasks the page's views need (``view_tasks``). Each case comes with its melder
     contact still sealed: opened only where the page shows it, and read at all only for a user
-    with a role that may see contacts."""
-    query = _case_query(user, flt, now).with_only_columns(C.case_id)
-    if after is not None:
-        moment, case_id = after
+    with a role that may see contacts. Plain rows of the shown columns (``api.rows``), not ORM
+    objects: building those cost more than the query."""
+    who = (user.sub, tuple(user.roles), tuple(user.units))
+    moment, case_id = after if after is not None else (None, "")
+    joined = _page_statement(who, flt, after is not None, offset, limit)
+    values = {"now": now, "after_moment": moment, "after_case": case_id}
+    n = len(CASE_COLUMNS)
+    found: list[tuple[CaseRow, str | None, list[TaskRow]]] = []
+    for row in session.connection().execute(joined, values):
+        if not found or found[-1][0].case_id != row[0]:
+            found.append((CaseRow._make(row[:n]), row[n], []))
+        if row[n + 1] is not None:  # the outer join's task
+            found[-1][2].append(TaskRow._make(row[n + 1 :]))
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _page_statement(
+    who: tuple[str, tuple[Role, ...], tuple[str, ...]],
+    flt: CaseFilter,
+    keyset: bool,
+    offset: int,
+    limit: int,
+) -> Any:
+    """The page query of one user and filter, built once: the request's moment and cursor are
+    bound parameters. Building the expression and its cache key cost each request as much as
+    running it. (A cursor without a moment, of a case never registered, ends the list: the
+    literal None this compared with before raised an error.)"""
+    sub, roles, units = who
+    user = Actor(sub=sub, roles=list(roles), units=list(units))
+    query = _case_query(user, flt, bindparam("now", type_=T.due_at.type))
+    query = query.with_only_columns(C.case_id)
+    if keyset:
+        moment = bindparam("after_moment", type_=C.registered_at.type)
+        case_id = bindparam("after_case", type_=C.case_id.type)
         query = query.where(
             or_(C.registered_at < moment, and_(C.registered_at == moment, C.case_id < case_id))
         )
     newest_first = (C.registered_at.desc(), C.case_id.desc())
     page = query.order_by(*newest_first).offset(offset).limit(limit)
     contact = SEALED_CONTACT if may_read_contacts(user) else null().label("sealed_contact")
-    joined = (
-        select(Case, contact, Task)
+    return (
+        core_select(*CASE_COLUMNS, contact, *TASK_COLUMNS)
+        .select_from(Case)
         .outerjoin(Task, and_(T.case_id == C.case_id, view_tasks(user)))
         .where(C.case_id.in_(page))
-        .options(defer(C.melder_contact))
         .order_by(*newest_first, T.task_id)
     )
-    found: list[tuple[Case, str | None, list[Task]]] = []
-    for case, sealed, task in session.execute(joined).all():
-        if not found or found[-1][0] is not case:
-            found.append((case, sealed, []))
-        if task is not None:
-            found[-1][2].append(task)
-    return found
 
 
 def view_tasks(user: Actor) -> ColumnElement[bool]:

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, insert
+from sqlalchemy import Table, and_, bindparam, insert
+from sqlalchemy import select as core_select
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
@@ -24,6 +25,7 @@ from api.queries import (
     open_contact,
 )
 from api.redaction import hidden_fields, is_case_adviser, may_see, viewing_role
+from api.rows import BETROKKENE_COLUMNS, BetrokkeneRow, CaseRow, TaskRow
 from api.schemas import BetrokkenePublic, CasePage, CasePublic, TaskPage, TaskPublic
 from domain.case import Actor
 from domain.roles import Role
@@ -42,7 +44,7 @@ def now_utc() -> datetime:
 
 
 def task_public(
-    task: Task, role: Role | None, now: datetime, *, viewer: str | None = None
+    task: Task | TaskRow, role: Role | None, now: datetime, *, viewer: str | None = None
 ) -> TaskPublic:
     due = as_utc(task.due_at)
     assignees_ok = role is None or may_see(role, "assignees")
@@ -104,7 +106,21 @@ def visible_case(session: Session, user: Actor, case_id: str) -> tuple[Case, lis
     return case, tasks, role
 
 
-Parts = list[tuple[Betrokkene, list[str]]]  # each betrokkene with the measures decided for them
+Parts = list[tuple[BetrokkeneRow, list[str]]]  # each betrokkene with the measures decided for them
+
+
+_MEASURE: Any = cast(Any, MeasureDecision).__table__.c.measure  # the table's: plain rows
+# Built once (the case numbers an expanding parameter): building them cost more than the read.
+_BETROKKENEN: Any = (
+    core_select(*BETROKKENE_COLUMNS)
+    .where(B.case_id.in_(bindparam("case_ids", expanding=True)))
+    .order_by(B.id)
+)
+_WITH_MEASURES: Any = (
+    _BETROKKENEN.add_columns(_MEASURE)
+    .outerjoin(MeasureDecision, and_(M.case_id == B.case_id, M.betrokkene_ref == B.ref))
+    .order_by(_MEASURE)  # after B.id
+)
 
 
 def _parts(session: Session, case_ids: list[str], *, measures: bool = True) -> dict[str, Parts]:
@@ -112,19 +128,15 @@ def _parts(session: Session, case_ids: list[str], *, measures: bool = True) -> d
     found: dict[str, Parts] = {case_id: [] for case_id in case_ids}
     if not case_ids:
         return found
+    connection, values = session.connection(), {"case_ids": case_ids}
     if not measures:
-        query: Any = select(Betrokkene).where(B.case_id.in_(case_ids)).order_by(B.id)
-        for row in session.exec(query).all():
+        for plain in connection.execute(_BETROKKENEN, values):
+            row = BetrokkeneRow._make(plain)
             found[row.case_id].append((row, []))
         return found
-    joined = and_(M.case_id == B.case_id, M.betrokkene_ref == B.ref)
-    query = (
-        select(Betrokkene, M.measure)
-        .outerjoin(MeasureDecision, joined)
-        .where(B.case_id.in_(case_ids))
-        .order_by(B.id, M.measure)
-    )
-    for row, measure in session.exec(query).all():
+    n = len(BETROKKENE_COLUMNS)
+    for plain in connection.execute(_WITH_MEASURES, values):
+        row, measure = BetrokkeneRow._make(plain[:n]), plain[n]
         shown = found[row.case_id]
         if not shown or shown[-1][0].id != row.id:
             shown.append((row, []))
@@ -162,8 +174,8 @@ def _betrokkenen(
 
 def case_public(
     session: Session,
-    case: Case,
-    tasks: Sequence[Task],
+    case: Case | CaseRow,
+    tasks: Sequence[Task | TaskRow],
     role: Role,
     now: datetime,
     *,
@@ -186,7 +198,9 @@ def case_public(
     }  # fmt: skip
     # The melder's identity: the case's own adviser only, not another adviser of the DO.
     if case_adviser and may_see(role, "melder_contact"):
-        sensitive["melder_contact"] = contact() if contact else case.melder_contact
+        sensitive["melder_contact"] = (
+            contact() if contact else getattr(case, "melder_contact", None)
+        )
     return CasePublic(
         case_id=case.case_id,
         do=case.do,
@@ -221,7 +235,7 @@ def _log_list(session: Session, user: Actor, items: list[CasePublic], now: datet
         for action in (("list", "read_contact") if i.melder_contact is not None else ("list",))
     ]  # fmt: skip
     if rows:
-        session.execute(insert(ACCESS_LOG), rows)
+        session.connection().execute(insert(ACCESS_LOG), rows)
         session.commit()
 
 
@@ -245,7 +259,7 @@ def list_cases(
     offset = 0 if after else (page - 1) * page_size
     rows = case_rows(session, user, flt, now=now, after=after, offset=offset, limit=page_size + 1)
     more, rows = len(rows) > page_size, rows[:page_size]
-    tasks = {case.case_id: case_tasks for case, _, case_tasks in rows}
+    tasks: dict[str, list[TaskRow]] = {case.case_id: ts for case, _, ts in rows}
     roles = {case.case_id: viewing_role(user, case, tasks[case.case_id]) for case, _, _ in rows}
     with_parts = [c for c, r in roles.items() if r and _betrokkenen_shown(r)]
     measures = any(may_see(r, "maatregelen") for r in roles.values() if r)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from api.rows import CaseRow, TaskRow
 from domain.case import Actor
 from domain.phases import TaskType
 from domain.roles import Role, unit_in_scope
@@ -91,7 +92,7 @@ def may_see(role: Role, field: str) -> bool:
     return role in NEED_TO_KNOW.get(field, ALL_ROLES)
 
 
-def is_case_adviser(user: Actor, tasks: Sequence[Task]) -> bool:
+def is_case_adviser(user: Actor, tasks: Sequence[Task | TaskRow]) -> bool:
     """The case's COID adviser: whoever completed one of its COID tasks or has one assigned.
     Until someone has, every COID adviser in scope is: one of them must take the intake."""
     advisers = (R.coid_adviseur.value, R.kmar_integriteitsadviseur.value)
@@ -108,7 +109,7 @@ def hidden_fields(role: Role, *, case_adviser: bool = True) -> list[str]:
     return hidden
 
 
-def _takes_part(role: Role, user: Actor, tasks: Sequence[Task]) -> bool:
+def _takes_part(role: Role, user: Actor, tasks: Sequence[Task | TaskRow]) -> bool:
     """Roles brought in for one step see a case only once they have a task in it."""
     if role == R.onderzoeker:
         return any(t.role == role and user.sub in t.assignees for t in tasks)
@@ -117,7 +118,7 @@ def _takes_part(role: Role, user: Actor, tasks: Sequence[Task]) -> bool:
     return True
 
 
-def viewing_role(user: Actor, case: Case, tasks: Sequence[Task]) -> Role | None:
+def viewing_role(user: Actor, case: Case | CaseRow, tasks: Sequence[Task | TaskRow]) -> Role | None:
     """The role through which ``user`` may read ``case``, or None: then the case does not exist
     for them (404, never 403, so that its existence does not leak)."""
     if not unit_in_scope(case.unit, user.units):
