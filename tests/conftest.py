@@ -6,7 +6,7 @@ import base64
 import os
 import secrets
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -74,10 +74,11 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
+def engine(tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(fresh_database_url(tmp_path))
     SQLModel.metadata.create_all(engine)
-    return engine
+    yield engine
+    engine.dispose()  # its pooled connections go now, not whenever the engine is collected
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +80,10 @@ def fresh_engine(tmp_path: Path) -> Engine:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    return fresh_engine(tmp_path)
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = fresh_engine(tmp_path)
+    yield engine
+    engine.dispose()  # its pooled connections go now, not whenever the engine is collected
 
 
 @pytest.fixture(scope="session")
