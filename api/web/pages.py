@@ -67,6 +67,15 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     return response
 
 
+def refused(request: Request, user: Actor, allowed: set[Role], message: str) -> HTMLResponse | None:
+    """The 403 page for a person holding none of the allowed roles; None lets the page through."""
+    if set(user.roles) & allowed:
+        return None
+    return render(
+        request, "fout.html", status=403, user=user, title="Geen toegang", message=message
+    )
+
+
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 

@@ -8,33 +8,20 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.web import service
-from api.web.pages import AUDIT_ROLES, engine_of, render
+from api.web.pages import AUDIT_ROLES, engine_of, refused, render
 from api.web.session import WebUser
-from domain.case import Actor
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 PAGE_SIZE = 25
-
-
-def _refused(request: Request, user: Actor) -> HTMLResponse | None:
-    if set(user.roles) & AUDIT_ROLES:
-        return None
-    return render(
-        request,
-        "fout.html",
-        status=403,
-        user=user,
-        title="Geen toegang",
-        message="De auditpagina's zijn voor de auditor en de beheerder.",
-    )
+AUDIT_ONLY = "De auditpagina's zijn voor de auditor en de beheerder."
 
 
 @router.get("/audit", name="audit")
 async def audit(
     request: Request, user: WebUser, pagina: Annotated[int, Query(ge=1)] = 1
 ) -> HTMLResponse:
-    if refused := _refused(request, user):
-        return refused
+    if denied := refused(request, user, AUDIT_ROLES, AUDIT_ONLY):
+        return denied
     engine = engine_of(request)
     page = await service.cases(engine, user, page=pagina, page_size=PAGE_SIZE)
     verdicts = {c.case_id: await service.verify(engine, user, c.case_id) for c in page.items}
@@ -51,8 +38,8 @@ async def audit(
 
 @router.get("/audit/{case_id}", name="audit_case")
 async def audit_case(request: Request, case_id: str, user: WebUser) -> HTMLResponse:
-    if refused := _refused(request, user):
-        return refused
+    if denied := refused(request, user, AUDIT_ROLES, AUDIT_ONLY):
+        return denied
     engine = engine_of(request)
     auditor = user.model_copy(update={"roles": [r for r in user.roles if r in AUDIT_ROLES]})
     case = await service.case(engine, auditor, case_id)

@@ -12,11 +12,20 @@ from pydantic import ValidationError
 from api.problems import Problem, field_errors
 from api.schemas import MeldingIn
 from api.web import service
-from api.web.pages import REGISTRARS, engine_of, redirect, render, temporal_of, with_message
+from api.web.pages import (
+    REGISTRARS,
+    engine_of,
+    redirect,
+    refused,
+    render,
+    temporal_of,
+    with_message,
+)
 from api.web.session import CsrfChecked, WebUser
 from domain.case import Actor
 from domain.categories import CATEGORY_LABELS, Category, Channel, MelderType
 
+REGISTRARS_ONLY = "Een melding registreren kan alleen een commandant of een COID-adviseur."
 router = APIRouter(prefix="/app", include_in_schema=False)
 FIELDS = (
     "unit", "category", "category_toelichting", "channel", "melder_type", "melder_contact",
@@ -42,33 +51,18 @@ def _page(
     )
 
 
-def _refused(request: Request, user: Actor) -> HTMLResponse | None:
-    if set(user.roles) & REGISTRARS:
-        return None
-    return render(
-        request,
-        "fout.html",
-        status=403,
-        user=user,
-        title="Geen toegang",
-        message="Een melding registreren kan alleen een commandant of een COID-adviseur.",
-    )
-
-
 @router.get("/meldingen/nieuw", name="new_melding")
 def new_melding(request: Request, user: WebUser) -> HTMLResponse:
-    refused = _refused(request, user)
-    if refused:
-        return refused
+    if denied := refused(request, user, REGISTRARS, REGISTRARS_ONLY):
+        return denied
     values = {"unit": user.units[0] if user.units else "", "sleutel": uuid.uuid4().hex}
     return _page(request, user, values)
 
 
 @router.post("/meldingen/nieuw", dependencies=[CsrfChecked])
 async def register(request: Request, user: WebUser) -> Response:
-    refused = _refused(request, user)
-    if refused:
-        return refused
+    if denied := refused(request, user, REGISTRARS, REGISTRARS_ONLY):
+        return denied
     form = await request.form()
     values: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in (*FIELDS, "sleutel")}
     data: dict[str, Any] = {k: v for k, v in values.items() if v and k in FIELDS}

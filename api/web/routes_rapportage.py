@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.web.pages import REPORT_ROLES, engine_of, render
+from api.web.pages import REPORT_ROLES, engine_of, refused, render
 from api.web.session import WebUser
 from domain.roles import Defensieonderdeel
 from reports.annual import annual_report
@@ -19,19 +19,8 @@ from reports.plots import report_images
 from reports.publish import DEFAULT_MINIMUM, parse_quarter, publication
 from reports.render import show
 
+REPORTS_ONLY = "Rapportage is voor de auditor, de beheerder, de commandant en de COID-adviseur."
 router = APIRouter(prefix="/app", include_in_schema=False)
-
-
-def _refused(request: Request, roles: set[str]) -> HTMLResponse | None:
-    if roles & REPORT_ROLES:
-        return None
-    return render(
-        request,
-        "fout.html",
-        status=403,
-        title="Geen toegang",
-        message="Rapportage is voor de auditor, de beheerder, de commandant en de COID-adviseur.",
-    )
 
 
 @router.get("/rapportage", name="reports")
@@ -42,8 +31,8 @@ async def reports(
     do: str = "",
     grafieken: str = "1",
 ) -> HTMLResponse:
-    if refused := _refused(request, set(user.roles)):
-        return refused
+    if denied := refused(request, user, REPORT_ROLES, REPORTS_ONLY):
+        return denied
     now = datetime.now(UTC)
     year = jaar or now.year
     do_value = do if do in {d.value for d in Defensieonderdeel} else None
@@ -76,8 +65,8 @@ async def reports(
 async def quarterly(
     request: Request, user: WebUser, kwartaal: str = "", minimum: int = DEFAULT_MINIMUM
 ) -> HTMLResponse:
-    if refused := _refused(request, set(user.roles)):
-        return refused
+    if denied := refused(request, user, REPORT_ROLES, REPORTS_ONLY):
+        return denied
     now = datetime.now(UTC)
     text = kwartaal or f"{now.year}Q{(now.month - 1) // 3 + 1}"
     try:

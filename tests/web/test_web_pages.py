@@ -237,6 +237,10 @@ async def test_reports_pages(browsers: Any) -> None:
     assert quarter.status_code == 200 and "2026Q4" in quarter.text
     wrong = await auditor.get("/app/rapportage/kwartaal?kwartaal=2026Q7")
     assert wrong.status_code == 422
+    onderzoeker = await browsers("onderzoeker")
+    for path in ("/app/rapportage", "/app/rapportage/kwartaal"):
+        refused = await onderzoeker.get(path)
+        assert refused.status_code == 403 and "Rapportage is voor de auditor" in refused.text
 
 
 async def test_a_case_outside_scope_is_not_found(browsers: Any) -> None:
