@@ -78,6 +78,7 @@ class HistorySize:
             f"  {kind:44} {count[kind]:5} {size[kind] / 1024:6.1f} {payload[kind] / 1024:18.1f}"
             for kind, _ in size.most_common()
         ]
+        lines.append(_per_update(count, size))
         return lines
 
     def _writes(self) -> str:
@@ -98,6 +99,27 @@ class HistorySize:
             f"Updates and {timers} timer firings: "
             f"{(activities + local) / max(updates + timers, 1):.2f} per Update or timer firing"
         )
+
+
+PER_UPDATE = (  # what Temporal writes for any Update that the case accepts and records
+    "WORKFLOW_TASK_SCHEDULED",
+    "WORKFLOW_TASK_STARTED",
+    "WORKFLOW_TASK_COMPLETED",
+    "WORKFLOW_EXECUTION_UPDATE_ACCEPTED",
+    "WORKFLOW_EXECUTION_UPDATE_COMPLETED",
+    "MARKER_RECORDED (core_local_activity)",
+)
+
+
+def _per_update(count: Counter[str], size: Counter[str]) -> str:
+    """The floor: the events one Update costs whatever the case does (its workflow task, the
+    Update accepted and completed, its one store write), on average on this server."""
+    floor = sum(size[kind] / count[kind] for kind in PER_UPDATE if count[kind])
+    updates = count["WORKFLOW_EXECUTION_UPDATE_COMPLETED"]
+    return (
+        f"  every Update costs at least {floor / 1024:.1f} KB (workflow task, accepted, completed, "
+        f"store write): {updates * floor / 1024:.0f} KB for these {updates} Updates alone"
+    )
 
 
 def _kind(event: dict[str, Any]) -> str:
