@@ -51,6 +51,7 @@ class CaseRuntime:
         self._written: CaseRows | None = None
         self.write_failure: str | None = None
         self._one_timer: bool | None = None  # decided at the first task the run watches
+        self._nearest: tuple[tuple[Any, ...], tuple[datetime, str, str] | None] = ((), None)
 
     def resumed_from(self, state: CaseState) -> None:
         """After continue-as-new: the store already holds every row of ``state``."""
@@ -283,13 +284,20 @@ class CaseRuntime:
             asyncio.create_task(self._watch_deadline(task.task_id))
 
     def _nearest_milestone(self) -> tuple[datetime, str, str] | None:
-        """The case's next reminder, deadline or escalation: (when, task id, kind)."""
-        nearest = None
-        for task in self.s.open_tasks():
-            milestone = self._next_milestone(task)
-            if milestone is not None and (nearest is None or milestone[0] < nearest[0]):
-                nearest = (milestone[0], task.task_id, milestone[1])
-        return nearest
+        """The case's next reminder, deadline or escalation: (when, task id, kind). Asked at
+        every activation, so worked out again only when an open task's clock changed."""
+        open_tasks = self.s.open_tasks()
+        clocks = tuple(
+            (t.task_id, t.reminded, t.escalation_level, t.reminder_at, t.due_at) for t in open_tasks
+        )
+        if clocks != self._nearest[0]:
+            nearest = None
+            for task in open_tasks:
+                milestone = self._next_milestone(task)
+                if milestone is not None and (nearest is None or milestone[0] < nearest[0]):
+                    nearest = (milestone[0], task.task_id, milestone[1])
+            self._nearest = (clocks, nearest)
+        return self._nearest[1]
 
     async def _watch_case_deadlines(self) -> None:
         """One timer for the whole case, set to its nearest milestone. Opening, completing or
