@@ -12,15 +12,14 @@ sg989 is measured side by side with two baselines:
 Each at concurrency 1, 5 and 20 (one case or workflow per concurrent client), the four
 interleaved over `--repeats` rounds so that a load change on the machine hits them alike.
 Updates/s is wall-clock throughput summed over the rounds; latencies are per Update. Then the
-history of one case on the full investigation path (time-skipping server, every run summed)
-and activities per Update; `--only memory`: see benchmarks/memory.py.
+history of one case on the full investigation path and activities per Update: see
+benchmarks/history_size.py; `--only memory`: see benchmarks/memory.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import tempfile
 import time
 import uuid
@@ -38,7 +37,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 from temporalio import activity, workflow
-from temporalio.client import Client, WorkflowHistory
+from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -46,17 +45,18 @@ from temporalio.worker import Worker
 import store.models  # noqa: F401  (registers the tables)
 from api.main import create_app
 from api.tokens import issue_local_token
+from benchmarks.history_size import history_of_full_path
 from benchmarks.memory import memory
 from benchmarks.sealing import BENCH_KEYS, bench_converter, ready_for_cases
 from domain.case import Actor, CompleteTask
 from domain.phases import TaskType
 from sg989.policy_files import load_policy
 from sg989.settings import Settings
-from sg989.temporal import temporal_cli_path, test_server_path
+from sg989.temporal import temporal_cli_path
 from sg989.worker import build_worker
 from store.db import make_engine
 from store.models import Task as StoreTask
-from tests.workflows.driver import COID, NAZORG, CaseDriver
+from tests.workflows.driver import CaseDriver
 from tests.workflows.test_paths import drive_to_afdoening, finish_afdoening
 from workflows.case import CaseWorkflow
 
@@ -334,80 +334,6 @@ async def throughput(
                     + (" (target >= 0.5)" if level == 1 else "")
                 )
             print()
-
-
-# -- history of one case ----------------------------------------------------------------------
-
-
-async def history_of_full_path(engine: Engine) -> None:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(test_server_path()), data_converter=bench_converter()
-    )
-    await ready_for_cases(env.client)
-    async with env, build_worker(env.client, engine, CASE_QUEUE):
-        case = await CaseDriver.start(env.client, load_policy(), CASE_QUEUE)
-        await drive_to_afdoening(case, ["ontslag"])
-        await finish_afdoening(case, ["ontslag"])
-        termijn = await case.open_task(TaskType.bezwaartermijn)
-        await env.sleep(termijn.due_at - await env.get_current_time() + timedelta(minutes=1))
-        for _ in range(2):
-            await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "Goed gesprek."})
-        for _ in range(2):  # the feedback, then the outcome at closure
-            await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "Geïnformeerd."})
-        await case.handle.result()
-        histories = await all_runs(env.client, case.case_id)
-    events = [e for h in histories for e in h.events]
-    proto = sum(e.ByteSize() for e in events)
-    as_json = [json.loads(h.to_json()) for h in histories]
-    json_bytes = sum(len(json.dumps(h, indent=2)) for h in as_json)
-    skeleton = sum(len(json.dumps(_without_payloads(h), indent=2)) for h in as_json)
-    updates = sum(
-        e.HasField("workflow_execution_update_completed_event_attributes") for e in events
-    )
-    timers = sum(e.HasField("timer_fired_event_attributes") for e in events)
-    activities = sum(e.HasField("activity_task_scheduled_event_attributes") for e in events)
-    local = sum(
-        e.HasField("marker_recorded_event_attributes")
-        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
-        for e in events
-    )
-    print(
-        f"history of a case on the full investigation path: {len(histories)} run(s), "
-        f"{len(events)} events, {proto / 1024:.0f} KB protobuf, {json_bytes / 1024:.0f} KB JSON "
-        "as `temporal workflow show --output json` prints it (target < 100 KB)"
-    )
-    print(
-        f"  of the JSON: {(json_bytes - skeleton) / 1024:.0f} KB payloads, "
-        f"{skeleton / 1024:.0f} KB the events around them"
-    )
-    print(
-        f"store writes: {activities} activities + {local} local activities for {updates} Updates "
-        f"and {timers} timer firings: {(activities + local) / max(updates + timers, 1):.2f} "
-        "per Update or timer firing"
-    )
-
-
-def _without_payloads(node: Any) -> Any:
-    """The history JSON with every payload emptied: what the events cost by themselves."""
-    if isinstance(node, dict):
-        if "metadata" in node and isinstance(node["metadata"], dict):
-            return {}
-        return {k: _without_payloads(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_without_payloads(v) for v in node]
-    return node
-
-
-async def all_runs(client: Client, case_id: str) -> list[WorkflowHistory]:
-    handle = client.get_workflow_handle(case_id)
-    run_id = (await handle.describe()).raw_description.workflow_execution_info.first_run_id
-    histories = []
-    while run_id:
-        history = await client.get_workflow_handle(case_id, run_id=run_id).fetch_history()
-        histories.append(history)
-        last = history.events[-1]
-        run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
-    return histories
 
 
 async def main(

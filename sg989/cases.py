@@ -16,7 +16,7 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from domain.case import Actor, CaseState, Melding, ReopenCase, StartCase, UpdateResult
+from domain.case import Actor, Melding, ReopenCase, StartCase, UpdateResult
 from domain.errors import CaseRuleViolation, Rejection
 from domain.policy import DeadlinePolicy
 from domain.rules.practice import check_reopen
@@ -98,7 +98,7 @@ async def reopen_case(
     description = await handle.describe()
     if description.status != WorkflowExecutionStatus.COMPLETED:
         raise CaseRuleViolation(Rejection.conflict, f"case {case_id} is not closed")
-    final: CaseState = await handle.result()
+    final = await handle.query(CaseWorkflow.state)  # a closed run answers queries
     check_reopen(final, request)
     start = StartCase(
         case_id=case_id,

@@ -148,6 +148,7 @@ async def run_demo(client: Client, engine: Engine, task_queue: str) -> str:
             )
             print("  schorsing recorded (review clock: 3 months)", flush=True)
         await _complete(handle, task_type, by, payload)
-    final = await asyncio.wait_for(handle.result(), timeout=60)
+    await asyncio.wait_for(handle.result(), timeout=60)
+    final = await handle.query(CaseWorkflow.state)
     print(f"Case {case_id} is {final.status} ({final.outcome}).\n", flush=True)
     return case_id

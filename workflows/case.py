@@ -51,7 +51,7 @@ class CaseWorkflow(ClaimUpdates):
             self.resumed_from(start.resume)
 
     @workflow.run
-    async def run(self, start: StartCase) -> CaseState:
+    async def run(self, start: StartCase) -> UpdateResult:
         projector = asyncio.create_task(self.project_forever())
         if start.resume is None:
             self._register()
@@ -70,7 +70,9 @@ class CaseWorkflow(ClaimUpdates):
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self.settled()
         projector.cancel()
-        return self.s
+        # Where it ended, not the whole case: the final state is the `state` query's (a closed
+        # run answers queries), so the last event does not repeat every task and payload.
+        return self._result()
 
     async def _run_phases(self, start: StartCase) -> None:
         steps = self.steps()

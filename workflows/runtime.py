@@ -50,6 +50,8 @@ class CaseRuntime:
         self._writing = False
         self._written: CaseRows | None = None
         self.write_failure: str | None = None
+        self._one_timer: bool | None = None  # decided at the first task the run watches
+        self._nearest: tuple[tuple[Any, ...], tuple[datetime, str, str] | None] = ((), None)
 
     def resumed_from(self, state: CaseState) -> None:
         """After continue-as-new: the store already holds every row of ``state``."""
@@ -274,7 +276,54 @@ class CaseRuntime:
     # -- deadlines: the updatable-timer pattern --------------------------------------------
 
     def watch(self, task: TaskState) -> None:
-        asyncio.create_task(self._watch_deadline(task.task_id))
+        if self._one_timer is None:
+            self._one_timer = patches.patched(patches.ONE_DEADLINE_TIMER)
+            if self._one_timer:
+                asyncio.create_task(self._watch_case_deadlines())
+        if not self._one_timer:  # runs started before: a timer per open task
+            asyncio.create_task(self._watch_deadline(task.task_id))
+
+    def _nearest_milestone(self) -> tuple[datetime, str, str] | None:
+        """The case's next reminder, deadline or escalation: (when, task id, kind). Asked at
+        every activation, so worked out again only when an open task's clock changed."""
+        open_tasks = self.s.open_tasks()
+        clocks = tuple(
+            (t.task_id, t.reminded, t.escalation_level, t.reminder_at, t.due_at) for t in open_tasks
+        )
+        if clocks != self._nearest[0]:
+            nearest = None
+            for task in open_tasks:
+                milestone = self._next_milestone(task)
+                if milestone is not None and (nearest is None or milestone[0] < nearest[0]):
+                    nearest = (milestone[0], task.task_id, milestone[1])
+            self._nearest = (clocks, nearest)
+        return self._nearest[1]
+
+    async def _watch_case_deadlines(self) -> None:
+        """One timer for the whole case, set to its nearest milestone. Opening, completing or
+        extending a task that does not move the nearest milestone leaves the timer alone."""
+        while True:
+            nearest = self._nearest_milestone()
+            if nearest is None:
+                await workflow.wait_condition(lambda: self._nearest_milestone() is not None)
+                continue
+            at, task_id, kind = nearest
+            task = self.s.tasks[task_id]
+            wait = at - workflow.now()
+            if wait > timedelta(0):
+                try:
+                    await workflow.wait_condition(
+                        lambda n=nearest: self._nearest_milestone() != n,  # type: ignore[misc]
+                        timeout=wait,
+                        timeout_summary=search.timer_summary(
+                            task.task_type.value, task.phase.value, kind
+                        ),
+                    )
+                    continue
+                except TimeoutError:
+                    if self._nearest_milestone() != nearest:  # moved in the same activation
+                        continue
+            self._deadline_reached(task, kind)
 
     async def _watch_deadline(self, task_id: str) -> None:
         task = self.s.tasks[task_id]

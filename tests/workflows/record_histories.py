@@ -221,6 +221,54 @@ async def outcome_at_every_close(env: WorkflowEnvironment) -> list[str]:
     return [withdrawn_case.case_id, reopened.case_id]
 
 
+async def one_timer_per_case(env: WorkflowEnvironment) -> list[str]:
+    """One deadline timer per case (patch one-deadline-timer, baseline patches-2026-12) and the
+    small final result: the full investigation path with an extension that moves the nearest
+    deadline, reminders while check-ins, feedback and bezwaartermijn run side by side, and the
+    bezwaartermijn running out."""
+    case = await CaseDriver.start(env.client, load_policy(), QUEUE)
+    await case.intake()
+    keuze = await case.open_task(TaskType.keuze_afhandeling)
+    await case.handle.execute_update(
+        CaseWorkflow.extend_task,
+        ExtendTask(
+            actor=COMMANDANT,
+            task_id=keuze.task_id,
+            new_due_at=keuze.due_at + timedelta(days=7),
+            reason="r",
+        ),
+    )
+    await case.choose("onderzoek_overwogen")
+    await case.complete(TaskType.weging, COID, {"advies": "onderzoek", "motivering": "m"})
+    await case.complete(TaskType.besluit_instelling, COMMANDANT, BESCHIKKING)
+    await case.complete(TaskType.review_beschikking, actor(Role.jurist), {"akkoord": True})
+    rapport = {"document_ref": "DOC-1", "samenvatting": "s"}
+    onderzoeker = actor(Role.onderzoeker, sub="ond-1")
+    await case.complete(TaskType.concept_rapport, onderzoeker, rapport)
+    await case.complete(
+        TaskType.zienswijze_concept, onderzoeker, {"ontvangen": True, "samenvatting": "s"}
+    )
+    await case.complete(TaskType.eindrapport, onderzoeker, rapport)
+    await case.complete(
+        TaskType.schending_beoordeling,
+        COMMANDANT,
+        {"schending": {"BTR-1": True}, "motivering": "m"},
+    )
+    jurist = actor(Role.jurist)
+    await case.complete(TaskType.voornemen, jurist, {"maatregelen": ["ontslag"], "motivering": "m"})
+    await case.complete(TaskType.zienswijze_voornemen, jurist, {"ontvangen": False})
+    await case.complete(TaskType.hac_advies, actor(Role.hac), {"advies": "a"})
+    await finish_afdoening(case, ["ontslag"])
+    termijn = await case.open_task(TaskType.bezwaartermijn)
+    await env.sleep(termijn.due_at - await env.get_current_time() + timedelta(minutes=1))
+    for _ in range(2):
+        await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "v"})
+    for _ in range(2):  # the feedback, then the outcome at closure
+        await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
+    await case.handle.result()
+    return [case.case_id]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "closed_after_nazorg": closed_after_nazorg,
     "running_in_onderzoek": running_in_onderzoek,
@@ -232,6 +280,7 @@ SCENARIOS: dict[str, Scenario] = {
     "steps_full_investigation": steps_full_investigation,
     "patch_baseline": patch_baseline,
     "outcome_at_every_close": outcome_at_every_close,
+    "one_timer_per_case": one_timer_per_case,
 }
 
 

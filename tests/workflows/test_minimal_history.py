@@ -9,7 +9,7 @@ import re
 from temporalio.client import WorkflowHistory
 
 from tests.workflows.driver import CaseDriver, melding
-from workflows.patches import BASELINE
+from workflows.patches import BASELINE_2
 
 
 def payload_text(history: WorkflowHistory) -> str:
@@ -79,4 +79,4 @@ async def test_a_new_case_records_one_patch_marker_for_every_earlier_patch(
         if "TemporalChangeVersion"
         in e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
     ]
-    assert patches == [BASELINE] and len(change_versions) == 1
+    assert patches == [BASELINE_2] and len(change_versions) == 1

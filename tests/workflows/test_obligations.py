@@ -72,7 +72,8 @@ async def test_bg_may_stop_after_withdrawal_unless_a_betrokkene_is_geschorst(
     )
     await case.complete(TaskType.besluit_na_intrekking, COMMANDANT, stop)
     await case.give_outcome()
-    final = await case.handle.result()
+    await case.handle.result()
+    final = await case.state()  # a closed case answers the query
     assert final.outcome == "ingetrokken" and final.close_reason == stop["motivering"]
 
 
@@ -135,5 +136,6 @@ async def test_case_waits_to_close_while_geschorst_and_the_review_keeps_running(
     await case.complete(
         TaskType.schorsing_review, COMMANDANT, {"besluit": "opheffen", "motivering": "m"}
     )
-    final = await case.handle.result()
+    await case.handle.result()
+    final = await case.state()  # a closed case answers the query
     assert final.outcome == "afgedaan" and not final.betrokkenen["BTR-1"].geschorst

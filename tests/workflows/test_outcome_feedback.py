@@ -29,7 +29,8 @@ async def assert_closes_after_the_outcome(case: CaseDriver, engine, outcome: str
     assert await update_events(case) == before
 
     await case.give_outcome(COMMANDANT)  # the BG may give it as well as the adviser
-    final = await case.handle.result()
+    await case.handle.result()
+    final = await case.state()  # a closed case answers the query
     assert final.outcome == outcome and final.closing is None
     with Session(engine) as session:
         to_melder = session.exec(
@@ -62,7 +63,8 @@ async def test_the_bg_stopping_after_withdrawal_tells_the_melder(
     stop = {"voortzetten": False, "motivering": "Zonder melder geen grond."}
     await case.complete(TaskType.besluit_na_intrekking, COMMANDANT, stop)
     await assert_closes_after_the_outcome(case, engine, "ingetrokken")
-    final = await case.handle.result()
+    await case.handle.result()
+    final = await case.state()  # a closed case answers the query
     assert final.close_reason == stop["motivering"]
 
 
@@ -80,7 +82,8 @@ async def test_an_unreachable_melder_does_not_hold_the_case_open(
         time_worker.client, policy, task_queue, melder_type="anoniem", melder_contact=None
     )
     await case.choose("klacht", klacht_referentie="COG-2026-22")
-    final = await case.handle.result()
+    await case.handle.result()
+    final = await case.state()  # a closed case answers the query
     assert final.outcome == "doorverwezen_klacht" and not final.open_tasks()
 
 

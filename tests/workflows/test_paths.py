@@ -82,7 +82,8 @@ async def test_full_path_with_investigation_and_hac(
     await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "Melder geïnformeerd."})
     # At closure the melder always hears the outcome.
     await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "Uitkomst gemeld."})
-    final = await case.handle.result()
+    await case.handle.result()
+    final = await case.state()  # a closed case answers the query
 
     assert final.status == "gesloten" and final.outcome == "afgedaan"
     assert final.betrokkenen["BTR-1"].maatregelen == ["ontslag"]
@@ -139,7 +140,8 @@ async def test_klacht_route_closes_case_with_reference(
     await case.intake()
     await case.choose("klacht", klacht_referentie="COG-2026-17")
     await case.give_outcome()
-    final = await case.handle.result()
+    await case.handle.result()
+    final = await case.state()  # a closed case answers the query
     assert final.outcome == "doorverwezen_klacht" and final.klacht_referentie == "COG-2026-17"
     assert final.close_reason == "Zie melding."
     with Session(engine) as session:
@@ -225,7 +227,8 @@ async def test_withdrawal_before_the_beschikking_closes_the_case(
         CaseWorkflow.withdraw_melding, WithdrawMelding(actor=COMMANDANT, reason="Melder trekt in.")
     )
     await case.give_outcome()
-    final = await case.handle.result()
+    await case.handle.result()
+    final = await case.state()  # a closed case answers the query
     assert final.outcome == "ingetrokken" and final.close_reason == "Melder trekt in."
     assert not final.open_tasks()
     assert all(t.status in ("done", "cancelled") for t in final.tasks.values())

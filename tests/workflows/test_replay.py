@@ -15,7 +15,7 @@ from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
-from domain.case import CaseState, StartCase
+from domain.case import StartCase, UpdateResult
 from domain.phases import Phase
 from sg989.worker import workflow_runner
 from tests.conftest import TEST_CONVERTER
@@ -54,7 +54,7 @@ class ReorderedCaseWorkflow(CaseWorkflow):
     """An incompatible change: a pause before the intake that old histories never had."""
 
     @workflow.run
-    async def run(self, start: StartCase) -> CaseState:
+    async def run(self, start: StartCase) -> UpdateResult:
         return await super().run(start)
 
     async def intake(self) -> Phase:
