@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,44 @@ def _verification_key(settings: Settings, token: str) -> Any:
     return local_private_key(settings).public_key()
 
 
+# Verified tokens, so a client sending the same bearer token request after request pays for
+# one RS256 verification, not one per request. Keyed by everything the verdict depends on (the
+# token, the key it verified against, audience, issuer); a hit is used only before the token's
+# own "exp" and for VERIFIED_TTL at most, so a key withdrawn from the JWKS stops working within
+# that time, as PyJWKClient's own key cache already allows.
+VERIFIED_TTL = 60.0
+VERIFIED_MAX = 4096
+_verified: dict[tuple[object, ...], tuple[float, dict[str, Any]]] = {}
+
+
+def _verdict_key(settings: Settings, token: str) -> tuple[object, ...]:
+    if settings.jwks_url:
+        source: object = settings.jwks_url
+    else:
+        path = signing_key_path(settings)
+        source = (str(path), path.stat().st_mtime_ns if path.exists() else None)
+    return (token, source, settings.jwt_audience, settings.jwt_issuer)
+
+
 def _decode(settings: Settings, token: str) -> dict[str, Any]:
+    """The token's claims once verified; a repeat within VERIFIED_TTL and before its expiry
+    is answered from the cache."""
+    key = _verdict_key(settings, token)
+    now = time.time()
+    cached = _verified.get(key)
+    if cached is not None:
+        until, claims = cached
+        if now < until and now < claims["exp"]:
+            return dict(claims)
+        _verified.pop(key, None)
+    claims = _verify(settings, token)
+    if len(_verified) >= VERIFIED_MAX:
+        _verified.clear()  # a burst of distinct tokens: start over rather than track age
+    _verified[key] = (now + VERIFIED_TTL, claims)
+    return dict(claims)
+
+
+def _verify(settings: Settings, token: str) -> dict[str, Any]:
     try:
         key = _verification_key(settings, token)
         claims: dict[str, Any] = jwt.decode(

@@ -37,6 +37,9 @@ ASSOCIATED = b"sg989-temporal-payload"
 PUBLIC = "sg989-public"  # set by the converter on PublicText, removed by the codec
 CONTENTLESS = frozenset({b"true", b"false", b"null"})
 _DEFLATE_WBITS = -15  # raw deflate: no zlib header or checksum, GCM already authenticates
+# zlib's default level: on a step's payload (2.7 KB) 49 us against 74 us at level 9, for 2 bytes
+# more. The level is not part of the format: payloads deflated at any level open the same way.
+_DEFLATE_LEVEL = 6
 # Words a case's small payloads (Update arguments and results) repeat, so that deflate pays
 # for them too. Frozen: payloads sealed with it need these exact bytes to open. A different
 # dictionary needs a new encoding name (sealed+deflate2), with this one kept for reading.
@@ -104,7 +107,7 @@ def _associated(encoding: bytes, key_id: str) -> bytes:
 
 
 def _deflate(plain: bytes) -> bytes:
-    packer = zlib.compressobj(9, zlib.DEFLATED, _DEFLATE_WBITS, zdict=DICTIONARY_1)
+    packer = zlib.compressobj(_DEFLATE_LEVEL, zlib.DEFLATED, _DEFLATE_WBITS, zdict=DICTIONARY_1)
     return packer.compress(plain) + packer.flush()
 
 

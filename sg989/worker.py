@@ -14,6 +14,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.imports import ImportActivities
 from activities.notify import NotificationActivities
 from activities.record import StoreActivities
+from sg989.sandbox import LEAN_SUPPORTED, LeanSandboxedWorkflowRunner
 from sg989.settings import Settings, get_settings
 from sg989.telemetry import LogContextInterceptor
 from workflows.case import CaseWorkflow
@@ -28,7 +29,8 @@ PASSTHROUGH_MODULES = ("domain",)
 def workflow_runner() -> SandboxedWorkflowRunner:
     """The sandbox every CaseWorkflow runs in; the replay test uses the same one."""
     restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
-    return SandboxedWorkflowRunner(restrictions=restrictions)
+    runner = LeanSandboxedWorkflowRunner if LEAN_SUPPORTED else SandboxedWorkflowRunner
+    return runner(restrictions=restrictions)
 
 
 def compile_workflow_modules() -> None:

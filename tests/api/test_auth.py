@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -95,6 +97,35 @@ async def test_a_good_token_is_accepted(client, settings) -> None:
     token = issue_local_token(settings, **COMMANDANT)
     response = await client.get("/tasks", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200 and response.json() == []
+
+
+async def test_a_token_accepted_before_is_refused_once_it_expires(client, settings) -> None:
+    """Verified tokens are remembered between requests, never past their own expiry."""
+    expires = int(time.time()) + 2
+    token = signed(settings, exp=expires)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/tasks", headers=headers)).status_code == 200
+
+    await asyncio.sleep(max(expires - time.time(), 0) + 0.2)
+    response = await client.get("/tasks", headers=headers)
+
+    assert response.status_code == 401 and "expired" in response.json()["detail"]
+
+
+async def test_a_token_accepted_before_is_refused_once_its_signing_key_is_replaced(
+    client, settings
+) -> None:
+    from api.auth import signing_key_path
+
+    token = signed(settings)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/tasks", headers=headers)).status_code == 200
+
+    signing_key_path(settings).unlink()  # the next use creates a new key
+    signed(settings)
+    response = await client.get("/tasks", headers=headers)
+
+    assert response.status_code == 401 and "another key" in response.json()["detail"]
 
 
 async def test_sg989_token_prints_a_token_the_api_accepts(client, settings, monkeypatch) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import zlib
 
 import pytest
 from temporalio.api.common.v1 import Payload
@@ -14,6 +15,7 @@ from domain.public import PublicText
 from sg989.codec import (
     ASSOCIATED,
     DEFLATED,
+    DICTIONARY_1,
     ENCODING,
     KEY_ID,
     LEGACY_ENCODING,
@@ -65,6 +67,18 @@ async def test_payloads_of_the_first_format_still_open() -> None:
     legacy = Payload(metadata={"encoding": LEGACY_ENCODING, LEGACY_KEY_ID: b"old"}, data=data)
 
     assert await EncryptionCodec(keys).decode([legacy]) == [original]
+
+
+async def test_payloads_deflated_at_the_earlier_level_still_open() -> None:
+    """Until this change payloads were deflated at level 9; the level is not in the format."""
+    keys = ring("k1")
+    original = json_payload(load_policy().model_dump_json())
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15, zdict=DICTIONARY_1)
+    packed = packer.compress(original.SerializeToString()) + packer.flush()
+    _, data = keys.encrypt(packed, b"\0".join((ASSOCIATED, DEFLATED, b"k1")))
+    sealed = Payload(metadata={"encoding": DEFLATED, KEY_ID: b"k1"}, data=data)
+
+    assert await EncryptionCodec(keys).decode([sealed]) == [original]
 
 
 @pytest.mark.parametrize("field, forged", [("encoding", ENCODING), (KEY_ID, b"k2")])

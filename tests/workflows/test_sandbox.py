@@ -42,3 +42,13 @@ async def test_datetime_now_in_any_workflow_module_is_caught(time_env) -> None:
     assert {"workflows.runtime", "workflows.lifecycle"} <= binds_datetime
     expected = {n: CAUGHT if n in binds_datetime else "own copy, no datetime" for n in host_ids}
     assert outcome == expected
+
+
+def test_the_worker_runs_the_lean_sandbox_with_the_installed_sdk() -> None:
+    """sg989/sandbox.py builds on the SDK's private sandbox instance; an SDK upgrade that
+    changes it falls back to the stock (slower) runner, and this says so."""
+    from sg989.sandbox import LeanSandboxedWorkflowRunner
+
+    runner = workflow_runner()
+    assert isinstance(runner, LeanSandboxedWorkflowRunner)
+    assert runner.restrictions.passthrough_modules >= set(PASSTHROUGH_MODULES)
