@@ -21,7 +21,7 @@ from domain.transition import CaseStep, Transition
 from store.db import session_scope
 from store.models import AuditEvent, ProjectionFailure
 from store.projection import apply_transition
-from store.steps import StepOutcome, write_step
+from store.steps import StaleStep, StepOutcome, write_step
 
 log = structlog.get_logger(__name__)
 
@@ -47,7 +47,11 @@ class StoreActivities:
             outcomes.append(write_step(session, step))
             return outcomes[-1].applied
 
-        applied = self._write(step.case_id, step.first_seq, write)
+        try:
+            applied = self._write(step.case_id, step.first_seq, write)
+        except StaleStep:
+            log.warning("stale_step_refused", case_id=step.case_id, seq=step.first_seq)
+            raise  # retried until this worker, whose workflow task was taken over, drops it
         outcome = outcomes[-1] if applied else StepOutcome()
         if outcome.replaced:
             _count_phantom(len(outcome.replaced))

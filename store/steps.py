@@ -136,6 +136,8 @@ def write_step(session: Session, step: CaseStep) -> StepOutcome:
     phantom = sorted(seq for seq in recorded if seq >= step.first_seq + same)
     if same == len(rows) and not phantom:
         return StepOutcome()
+    if phantom:
+        _refuse_if_stale(step, phantom, recorded)
     outcome = StepOutcome(written=tuple(r["seq"] for r in rows[same:]))
     if phantom:
         sent = _remove_phantom(connection, step, phantom, recorded)
@@ -184,6 +186,29 @@ def _recorded_from(connection: Connection, step: CaseStep) -> tuple[str, Recorde
             f"{step.first_seq - 1} was recorded"
         )
     return prev_hash, recorded
+
+
+class StaleStep(RuntimeError):
+    """A step decided before what the store holds from its first seq on: its writer is a
+    worker whose workflow task already timed out and was taken over (a zombie), so the
+    history will not accept it. Nothing is written; the activity retries until that worker
+    gives the case up."""
+
+
+def _refuse_if_stale(step: CaseStep, phantom: list[int], recorded: Recorded) -> None:
+    """A recorded tail is replaced only by a step decided in a later workflow task.
+
+    ``workflow.now()`` is the start of the workflow task that decided an event. The worker
+    that takes a case over after a crash or a timeout runs a later workflow task than every
+    worker that wrote before it; a zombie still writing after the take-over runs an earlier
+    one, and must not replace what its successor wrote."""
+    decided = max(_utc(item.event.occurred_at) for item in step.events)
+    tail = [_utc(at) for seq in phantom if (at := recorded[seq][1]) is not None]
+    if tail and max(tail) > decided:
+        raise StaleStep(
+            f"case {step.case_id}: events {phantom[0]}-{phantom[-1]} were recorded by a later "
+            f"workflow task than this step's (decided {decided.isoformat()}): not replaced"
+        )
 
 
 def _remove_phantom(

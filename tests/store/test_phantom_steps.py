@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from store_helpers import T0, make_case, make_task, row_counts
@@ -29,7 +30,7 @@ from store.models import (
     ReplacedEvent,
     Task,
 )
-from store.steps import StepOutcome, write_step
+from store.steps import StaleStep, StepOutcome, write_step
 
 CASE = "ZK-2026-0001"
 T1, T2, T3 = (f"{CASE}-T{n}" for n in (1, 2, 3))
@@ -220,3 +221,21 @@ def test_a_merged_phantom_is_replaced_by_the_first_of_its_updates_alone(engine: 
     assert flow.accept(complete(one, T2, TRUE_AT), [completed(4, T2, TRUE_AT)]).written == (4,)
     assert flow.tasks() == {T1: "done", T2: "done"}
     flow.verify(workflow_seq=4)
+
+
+def test_a_zombie_worker_does_not_replace_what_its_successor_wrote(engine: Engine) -> None:
+    """A worker whose workflow task timed out (taken over by another worker) may still write
+    its step: decided in the earlier workflow task, it replaces nothing."""
+    flow = Flow(engine)
+    successor = complete(flow.case, T2, TRUE_AT)
+    flow.accept(successor, [completed(3, T2, TRUE_AT)], resync=True)
+    before = row_counts(engine)
+
+    zombie = flow.step(complete(flow.case, T1, PHANTOM_AT), [completed(3, T1, PHANTOM_AT)])
+    with pytest.raises(StaleStep, match="later workflow task"):
+        flow.write_step(zombie)
+
+    assert row_counts(engine) == before
+    assert flow.events()[2:] == [(3, "taak_afgerond", T2)]
+    assert flow.tasks() == {T1: "open", T2: "done"}
+    flow.verify(workflow_seq=3)
