@@ -40,8 +40,9 @@ from workflows.case import CaseWorkflow
 QUEUE = "bench-memory"
 PROBES = 20  # completions timed on cached and on evicted cases each
 # Cases started but whose first workflow task has not stored its step yet: enough to keep the
-# worker busy without a queue of first workflow tasks that would outlast their 10 s timeout.
-WINDOW = 24
+# worker busy without a queue of first workflow tasks that would outlast their 10 s timeout
+# on a loaded machine (24 did at load 10: each timed-out task is decided and written again).
+WINDOW = 6
 
 
 def rss_mb(pid: int) -> float:
