@@ -15,7 +15,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from store_helpers import T0, make_case, make_task, row_counts
+from structlog.testing import capture_logs
 
+from activities.record import StoreActivities
 from domain.case import CaseState
 from domain.phases import Phase, TaskType
 from domain.rows import CaseRows
@@ -238,4 +240,25 @@ def test_a_zombie_worker_does_not_replace_what_its_successor_wrote(engine: Engin
     assert row_counts(engine) == before
     assert flow.events()[2:] == [(3, "taak_afgerond", T2)]
     assert flow.tasks() == {T1: "open", T2: "done"}
+    flow.verify(workflow_seq=3)
+
+
+def test_the_worker_warns_of_a_replaced_phantom_without_its_content(engine: Engine) -> None:
+    flow = Flow(engine)
+    secret = "Melder vertelde over het incident"
+    ghost = complete(flow.case, T1, PHANTOM_AT)
+    ghost_event = completed(3, T1, PHANTOM_AT)
+    ghost_event.event.details["samenvatting"] = secret
+    assert flow.write(flow.step(ghost, [ghost_event]))
+    store = StoreActivities(engine)
+
+    with capture_logs() as logs:
+        true = complete(flow.case, T2, TRUE_AT)
+        assert store.record_step(flow.step(true, [completed(3, T2, TRUE_AT)], resync=True))
+
+    warnings = [line for line in logs if line["log_level"] == "warning"]
+    assert [(w["event"], w["case_id"], w["replaced_seqs"]) for w in warnings] == [
+        ("phantom_step_replaced", CASE, [3])
+    ]
+    assert secret not in str(warnings)
     flow.verify(workflow_seq=3)
