@@ -21,7 +21,7 @@ from domain.transition import CaseStep, Transition
 from store.db import session_scope
 from store.models import AuditEvent, ProjectionFailure
 from store.projection import apply_transition
-from store.steps import apply_step
+from store.steps import StaleStep, StepOutcome, write_step
 
 log = structlog.get_logger(__name__)
 
@@ -37,10 +37,35 @@ class StoreActivities:
 
     @activity.defn(name=RECORD_STEP)
     def record_step(self, step: CaseStep) -> bool:
-        """Writes every event and changed row of one step; idempotent on (case, seq)."""
-        applied = self._write(
-            step.case_id, step.first_seq, lambda session: apply_step(session, step)
-        )
+        """Writes every event and changed row of one step; idempotent on (case, seq).
+
+        A phantom tail (events a dead worker committed that the case's history never accepted)
+        is replaced by the step: a warning and sg989_phantom_events_replaced count it."""
+        outcomes: list[StepOutcome] = []
+
+        def write(session: Session) -> bool:
+            outcomes.append(write_step(session, step))
+            return outcomes[-1].applied
+
+        try:
+            applied = self._write(step.case_id, step.first_seq, write)
+        except StaleStep:
+            log.warning("stale_step_refused", case_id=step.case_id, seq=step.first_seq)
+            raise  # retried until this worker, whose workflow task was taken over, drops it
+        outcome = outcomes[-1] if applied else StepOutcome()
+        if outcome.replaced:
+            _count_phantom(len(outcome.replaced))
+            log.warning(
+                "phantom_step_replaced",
+                case_id=step.case_id,
+                replaced_seqs=list(outcome.replaced),
+                replaced_types=list(outcome.replaced_types),
+                written_seqs=list(outcome.written),
+                notifications_already_sent=outcome.notifications_already_sent,
+                rows_resynced=step.resync,
+                reason="a worker committed these events and died before the case's workflow "
+                "task completed; the history never accepted them and the case decided again",
+            )
         log.info(
             "step_recorded" if applied else "step_already_recorded",
             case_id=step.case_id,
@@ -66,17 +91,20 @@ class StoreActivities:
         return applied
 
     def _write(self, case_id: str, seq: int, write: Callable[[Session], bool]) -> bool:
-        try:
-            with session_scope(self.engine) as session:
-                return write(session)
-        except IntegrityError:
-            # Only a concurrent attempt of this same write may collide, and then its event is
-            # there. Anything else (a foreign key, a task id of another case) fails loudly.
-            if self._recorded(case_id, seq):
-                return False
-            raise
-        except BAD_DATA as exc:
-            raise self._give_up(case_id, seq, exc) from exc
+        for attempt in (1, 2):
+            try:
+                with session_scope(self.engine) as session:
+                    return write(session)
+            except IntegrityError:
+                # Only a concurrent attempt of this same write may collide, and then its event
+                # is there. Anything else (a foreign key, a task id of another case) fails
+                # loudly. Written once more, the step compares its events with the recorded
+                # ones, so it is "already recorded" only if their content is the same.
+                if attempt == 2 or not self._recorded(case_id, seq):
+                    raise
+            except BAD_DATA as exc:
+                raise self._give_up(case_id, seq, exc) from exc
+        raise AssertionError("unreachable")
 
     def _recorded(self, case_id: str, seq: int) -> bool:
         with Session(self.engine) as session:
@@ -106,3 +134,15 @@ class StoreActivities:
             type=WRITE_FAILED,
             non_retryable=True,
         )
+
+
+def _count_phantom(events: int) -> None:
+    """sg989_phantom_events_replaced on the worker's metrics endpoint (Temporal's meter)."""
+    if not activity.in_activity():
+        return
+    counter = activity.metric_meter().create_counter(
+        "sg989_phantom_events_replaced",
+        "audit events a dead worker committed that the case's history never accepted, "
+        "replaced by the step the case decided again",
+    )
+    counter.add(events)

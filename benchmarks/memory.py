@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -38,7 +39,10 @@ from workflows.case import CaseWorkflow
 
 QUEUE = "bench-memory"
 PROBES = 20  # completions timed on cached and on evicted cases each
-STARTERS = 5  # cases started concurrently (more make first workflow tasks time out here)
+# Cases started but whose first workflow task has not stored its step yet: enough to keep the
+# worker busy without a queue of first workflow tasks that would outlast their 10 s timeout
+# on a loaded machine (24 did at load 10: each timed-out task is decided and written again).
+WINDOW = 6
 
 
 def rss_mb(pid: int) -> float:
@@ -67,14 +71,46 @@ async def _complete_intake_receipt(case_id: str, driver: CaseDriver) -> float:
     raise RuntimeError(f"case {case_id} never took its Update")
 
 
-async def until_written(engine: Engine, cases: int) -> None:
-    """Until ``cases`` cases have run their first workflow task (their first step is stored)."""
+def written(engine: Engine) -> int:
+    """Cases that have run their first workflow task (their first step is stored)."""
     query = select(func.count()).select_from(Case).where(col(Case.last_seq) > 0)
-    while True:
-        with Session(engine) as session:
-            if session.exec(query).one() >= cases:
-                return
+    with Session(engine) as session:
+        return session.exec(query).one()
+
+
+async def until_written(engine: Engine, cases: int) -> None:
+    while written(engine) < cases:
         await asyncio.sleep(0.2)
+
+
+async def start_cases(
+    client: Client, engine: Engine, cases: int, worker_pid: int, cache: int
+) -> list[CaseDriver]:
+    """``cases`` open cases, started through the client as fast as the worker takes them: a
+    sliding window of WINDOW cases whose first step is not stored yet (not batch by batch,
+    which left the worker idle while a batch's slowest case finished)."""
+    policy = load_policy()
+    before = written(engine)
+    drivers: list[CaseDriver] = []
+    checkpoint = 1000
+    while len(drivers) < cases:
+        done = written(engine) - before
+        room = min(WINDOW - (len(drivers) - done), cases - len(drivers))
+        if room <= 0:
+            await asyncio.sleep(0.05)
+            continue
+        drivers += await asyncio.gather(
+            *(CaseDriver.start(client, policy, QUEUE, store=engine) for _ in range(room))
+        )
+        while done >= checkpoint:
+            print(
+                f"  {checkpoint} cases started, worker RSS {rss_mb(worker_pid):.0f} MB "
+                f"(cache {cache})",
+                flush=True,
+            )
+            checkpoint += 1000
+    await until_written(engine, before + cases)
+    return drivers
 
 
 async def memory(cases: int, cache: int | None = None) -> None:
@@ -99,22 +135,9 @@ async def memory(cases: int, cache: int | None = None) -> None:
             await until_written(engine, 1)
             idle = rss_mb(worker.pid)
             print(f"worker cache: {cache} cases (SG989_WORKER_MAX_CACHED_WORKFLOWS)")
-            print(f"worker RSS with 1 case: {idle:.0f} MB")
-            drivers: list[CaseDriver] = []
+            print(f"worker RSS with 1 case: {idle:.0f} MB", flush=True)
             started = time.perf_counter()
-            while len(drivers) < cases:
-                batch = min(STARTERS, cases - len(drivers))
-                new = await asyncio.gather(
-                    *(
-                        CaseDriver.start(env.client, policy, QUEUE, store=engine)
-                        for _ in range(batch)
-                    )
-                )
-                drivers += new
-                await until_written(engine, len(drivers) + 1 - STARTERS)  # keep pace
-                if len(drivers) % 1000 < STARTERS:
-                    print(f"  {len(drivers)} cases started, worker RSS {rss_mb(worker.pid):.0f} MB")
-            await until_written(engine, cases + 1)
+            drivers = await start_cases(env.client, engine, cases, worker.pid, cache)
             took = time.perf_counter() - started
             full = rss_mb(worker.pid)
             print(

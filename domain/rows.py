@@ -157,6 +157,16 @@ class CaseRows(BaseModel):
             parties=sorted(state.linked_parties),
         )
 
+    def everything(self) -> RowChanges:
+        """Every row, measures of each betrokkene included (a store resync, CaseStep.resync)."""
+        return RowChanges(
+            case=self.case,
+            tasks=list(self.tasks.values()),
+            betrokkenen=list(self.betrokkenen.values()),
+            measures=list(self.measures.values()),
+            parties=list(self.parties),
+        )
+
     def changes_since(self, written: CaseRows | None) -> RowChanges:
         """The rows that differ from ``written`` (all of them when nothing was written yet)."""
         if written is None:

@@ -59,6 +59,9 @@ class CaseStep(BaseModel):
     case_id: str
     events: list[StepEvent] = Field(min_length=1)
     rows: RowChanges = Field(default_factory=RowChanges)
+    # ``rows`` holds every row of the case (not only the changed ones): the first step a worker
+    # writes after loading the case from history, when the store may hold a phantom step's rows.
+    resync: bool = False
 
     @property
     def first_seq(self) -> int:

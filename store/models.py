@@ -305,3 +305,19 @@ for _table, _statement in READ_STATISTICS.items():
         "after_create",
         DDL(_statement).execute_if(dialect="postgresql"),
     )
+
+
+class ReplacedEvent(SQLModel, table=True):
+    """Trace of an audit event the store replaced (store/steps.py): a worker committed it and
+    died before the case's workflow task completed, so Temporal's history never accepted it and
+    the case decided that step again. Type, moment, hash and the worker's seal, no content: an
+    auditor can tell that it happened, and that the replaced event was a genuine write."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True)
+    seq: int
+    event_type: str
+    occurred_at: datetime | None = _utc_column()
+    hash: str
+    mac: str
+    replaced_at: datetime | None = _utc_column()

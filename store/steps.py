@@ -11,7 +11,8 @@ inlined costs more CPU than SQLite takes to run it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Executable, Table, bindparam, func, insert, update
@@ -40,6 +41,7 @@ from store.models import (
     MeasureDecision,
     OutboxNotification,
     PhaseVisit,
+    ReplacedEvent,
     Task,
 )
 from store.projection import OutOfOrderTransition, _utc, _utc_values
@@ -53,7 +55,7 @@ def _table(model: Any) -> Table:
 CASE, TASK, BETROKKENE, MEASURE = (_table(m) for m in (Case, Task, Betrokkene, MeasureDecision))
 EVENT, OUTBOX, VISIT = _table(AuditEvent), _table(OutboxNotification), _table(PhaseVisit)
 HEAD, CHECKPOINT = _table(AuditHead), _table(AuditCheckpoint)
-PARTY = _table(CaseParty)
+PARTY, REPLACED = _table(CaseParty), _table(ReplacedEvent)
 
 
 _STATEMENTS: dict[tuple[Any, ...], Executable] = {}
@@ -87,20 +89,71 @@ def _insert(table: Table) -> Executable:
     return _stmt(("insert", table.name), lambda: insert(table))
 
 
+@dataclass(frozen=True)
+class StepOutcome:
+    """What writing one step did: the events it wrote, and a phantom tail it replaced."""
+
+    written: tuple[int, ...] = ()
+    # Events the store held from this step's first seq on that the case's history never
+    # accepted (a worker died after committing them, before its workflow task completed).
+    replaced: tuple[int, ...] = ()
+    replaced_types: tuple[str, ...] = ()
+    notifications_already_sent: int = 0
+
+    @property
+    def applied(self) -> bool:
+        return bool(self.written or self.replaced)
+
+
 def apply_step(session: Session, step: CaseStep) -> bool:
     """Writes ``step``; False (and nothing written) if its events were already recorded."""
+    return write_step(session, step).applied
+
+
+def write_step(session: Session, step: CaseStep) -> StepOutcome:
+    """Writes ``step`` in the caller's transaction, idempotent on (case, seq).
+
+    The workflow is the only writer of its case and its state is rebuilt from the history
+    Temporal accepted, so a step always starts right after the last event that history holds.
+    What the store holds from there on is either this very step again (a retry: identical
+    events, identical hashes) or a phantom: events a worker committed before dying, whose
+    workflow task never completed, so no history holds them (the re-delivered Updates may
+    now come in another order, merged into one step, at another ``workflow.now()``). The
+    step's events are hashed as they would be written; an identical recorded prefix is kept,
+    and from the first difference the recorded tail is replaced by the step, in this
+    transaction, so the chain stays whole and ends where the workflow's own count does.
+    """
     _check_sequence(step)
     connection = session.connection()
-    prev_hash = _previous_hash(connection, step)
-    if prev_hash is None:
-        return False
+    prev_hash, recorded = _recorded_from(connection, step)
+    key = audit_key()
+    rows = _event_rows(step, prev_hash, key)
+    same = 0
+    for row in rows:
+        if recorded.get(row["seq"], ("",))[0] != row["hash"]:
+            break
+        same += 1
+    phantom = sorted(seq for seq in recorded if seq >= step.first_seq + same)
+    if same == len(rows) and not phantom:
+        return StepOutcome()
+    if phantom:
+        _refuse_if_stale(step, phantom, recorded)
+    outcome = StepOutcome(written=tuple(r["seq"] for r in rows[same:]))
+    if phantom:
+        sent = _remove_phantom(connection, step, phantom, recorded)
+        outcome = StepOutcome(
+            written=outcome.written,
+            replaced=tuple(phantom),
+            replaced_types=tuple(recorded[seq][2] for seq in phantom),
+            notifications_already_sent=sent,
+        )
     _write_case(connection, step)
     _write_betrokkenen(connection, step.case_id, step.rows.betrokkenen)
     _write_measures(connection, step.case_id, step.rows.measures)
     _write_tasks(connection, step.case_id, step.rows.tasks)
     _write_parties(connection, step.case_id, step.rows.parties)
-    _write_events(connection, step, prev_hash)
-    return True
+    _write_events(connection, step, rows, same, key)
+    return outcome
 
 
 def _check_sequence(step: CaseStep) -> None:
@@ -109,36 +162,151 @@ def _check_sequence(step: CaseStep) -> None:
         raise ValueError(f"case {step.case_id}: the events of a step must be 1, 2, ...: {seqs}")
 
 
-def _previous_hash(connection: Connection, step: CaseStep) -> str | None:
-    """The hash the step links to; None if the step is recorded already (a retry)."""
-    seqs = [item.seq for item in step.events]
+# seq -> (hash, occurred_at, event_type, mac) of what the store holds from a step's first seq on
+Recorded = dict[int, tuple[str, datetime | None, str, str]]
+
+
+def _recorded_from(connection: Connection, step: CaseStep) -> tuple[str, Recorded]:
+    """The hash the step links to, and every event recorded from the step's first seq on."""
     stmt = _stmt(
-        ("previous",),
-        lambda: core_select(EVENT.c.seq, EVENT.c.hash).where(
-            EVENT.c.case_id == bindparam("case_id"),
-            EVENT.c.seq.between(bindparam("first"), bindparam("last")),
-        ),
+        ("recorded-from",),
+        lambda: core_select(
+            EVENT.c.seq, EVENT.c.hash, EVENT.c.occurred_at, EVENT.c.event_type, EVENT.c.mac
+        ).where(EVENT.c.case_id == bindparam("case_id"), EVENT.c.seq >= bindparam("first")),
     )
-    rows = connection.execute(
-        stmt, {"case_id": step.case_id, "first": step.first_seq - 1, "last": step.last_seq}
-    ).all()
-    known: dict[int, str] = {seq: hash_ for seq, hash_ in rows}
-    recorded = [seq for seq in seqs if seq in known]
-    if recorded:
-        if len(recorded) != len(seqs):
-            raise ValueError(
-                f"case {step.case_id}: events {sorted(set(seqs) - set(recorded))} of a step "
-                f"are missing while events {recorded} of it are recorded"
-            )
-        return None
+    found = connection.execute(stmt, {"case_id": step.case_id, "first": step.first_seq - 1})
+    recorded: Recorded = {seq: (hash_, at, type_, mac) for seq, hash_, at, type_, mac in found}
     if step.first_seq == 1:
-        return GENESIS_HASH
-    if step.first_seq - 1 not in known:
+        prev_hash = GENESIS_HASH
+    elif step.first_seq - 1 in recorded:
+        prev_hash = recorded.pop(step.first_seq - 1)[0]
+    else:
         raise OutOfOrderTransition(
             f"case {step.case_id}: event {step.first_seq} arrived before event "
             f"{step.first_seq - 1} was recorded"
         )
-    return known[step.first_seq - 1]
+    return prev_hash, recorded
+
+
+class StaleStep(RuntimeError):
+    """A step decided before what the store holds from its first seq on: its writer is a
+    worker whose workflow task already timed out and was taken over (a zombie), so the
+    history will not accept it. Nothing is written; the activity retries until that worker
+    gives the case up."""
+
+
+def _refuse_if_stale(step: CaseStep, phantom: list[int], recorded: Recorded) -> None:
+    """A recorded tail is replaced only by a step decided in a later workflow task.
+
+    ``workflow.now()`` is the start of the workflow task that decided an event. The worker
+    that takes a case over after a crash or a timeout runs a later workflow task than every
+    worker that wrote before it; a zombie still writing after the take-over runs an earlier
+    one, and must not replace what its successor wrote."""
+    decided = max(_utc(item.event.occurred_at) for item in step.events)
+    tail = [_utc(at) for seq in phantom if (at := recorded[seq][1]) is not None]
+    if tail and max(tail) > decided:
+        raise StaleStep(
+            f"case {step.case_id}: events {phantom[0]}-{phantom[-1]} were recorded by a later "
+            f"workflow task than this step's (decided {decided.isoformat()}): not replaced"
+        )
+
+
+def _remove_phantom(
+    connection: Connection, step: CaseStep, phantom: list[int], recorded: Recorded
+) -> int:
+    """Deletes a phantom tail (events from ``phantom[0]`` on) and what was written with it.
+
+    Its events, notifications, checkpoints and phase visits go; the signed head and the case's
+    last_seq are rewritten by the step. Rows (tasks, case columns...) it changed are rewritten
+    by the step when it carries every row of the case (``CaseStep.resync``: the first step a
+    worker writes after loading the case), which also drops rows only the phantom created.
+    A trace of each replaced event (type, moment, hash and seal; no content) is kept.
+    Returns how many of its notifications had already been sent."""
+    case_id, first = step.case_id, phantom[0]
+    of_tail = {"case_id": case_id, "first": first}
+    sent = connection.execute(
+        _stmt(
+            ("phantom-sent",),
+            lambda: core_select(func.count()).where(
+                OUTBOX.c.case_id == bindparam("case_id"),
+                OUTBOX.c.seq >= bindparam("first"),
+                OUTBOX.c.sent_at.is_not(None),
+            ),
+        ),
+        of_tail,
+    ).scalar_one()
+    replaced_at = datetime.now(UTC)
+    connection.execute(
+        _insert(REPLACED),
+        [
+            {
+                "case_id": case_id,
+                "seq": seq,
+                "event_type": recorded[seq][2],
+                "occurred_at": recorded[seq][1],
+                "hash": recorded[seq][0],
+                "mac": recorded[seq][3],
+                "replaced_at": replaced_at,
+            }
+            for seq in phantom
+        ],
+    )
+    for table in (EVENT, OUTBOX, CHECKPOINT):
+        connection.execute(_delete_from_seq(table), of_tail)
+    # Phase visits carry moments, not seqs: the phantom's are those from its first event on
+    # (a later workflow task than any accepted event, so strictly after them).
+    moments = [_utc(at) for seq in phantom if (at := recorded[seq][1]) is not None]
+    if moments:
+        since = {"k_case_id": case_id, "since": min(moments)}
+        connection.execute(
+            _stmt(
+                ("phantom-visits",),
+                lambda: VISIT.delete().where(
+                    VISIT.c.case_id == bindparam("k_case_id"),
+                    VISIT.c.entered_at >= bindparam("since"),
+                ),
+            ),
+            since,
+        )
+        connection.execute(
+            _stmt(
+                ("phantom-reopen",),
+                lambda: (
+                    update(VISIT)
+                    .where(
+                        VISIT.c.case_id == bindparam("k_case_id"),
+                        VISIT.c.left_at >= bindparam("since"),
+                    )
+                    .values(left_at=None)
+                ),
+            ),
+            since,
+        )
+    if step.resync:
+        _drop_rows_not_in(connection, step)
+    return int(sent)
+
+
+def _delete_from_seq(table: Table) -> Executable:
+    return _stmt(
+        ("phantom-delete", table.name),
+        lambda: table.delete().where(
+            table.c.case_id == bindparam("case_id"), table.c.seq >= bindparam("first")
+        ),
+    )
+
+
+def _drop_rows_not_in(connection: Connection, step: CaseStep) -> None:
+    """Rows of the case that its full row set does not hold: a phantom created them."""
+    case_id, rows = step.case_id, step.rows
+    kept: list[tuple[Table, Any, list[str]]] = [
+        (TASK, TASK.c.task_id, [t.task_id for t in rows.tasks]),
+        (BETROKKENE, BETROKKENE.c.ref, [b.ref for b in rows.betrokkenen]),
+        (MEASURE, MEASURE.c.betrokkene_ref, [m.betrokkene_ref for m in rows.measures]),
+        (PARTY, PARTY.c.sub, list(rows.parties)),
+    ]
+    for table, column, keys in kept:
+        connection.execute(table.delete().where(table.c.case_id == case_id, column.not_in(keys)))
 
 
 def _write_case(connection: Connection, step: CaseStep) -> None:
@@ -250,22 +418,16 @@ def _write_tasks(connection: Connection, case_id: str, changed: list[TaskRow]) -
         connection.execute(_insert(TASK), new)
 
 
-def _write_events(connection: Connection, step: CaseStep, prev_hash: str) -> None:
-    """Audit events (hash-chained and sealed), phase visits, outbox, signed head/checkpoints."""
-    key = audit_key()
+def _event_rows(step: CaseStep, prev_hash: str, key: bytes) -> list[dict[str, Any]]:
+    """The step's audit event rows as they are written: hash-chained and sealed."""
     case_id = step.case_id
     events: list[dict[str, Any]] = []
-    notes: list[dict[str, Any]] = []
-    points: list[dict[str, Any]] = []
-    phases = _PhaseVisits(connection, case_id)
     for item in step.events:
-        at = _utc(item.event.occurred_at)
-        phases.at(item.phase, at)
         row: dict[str, Any] = {
             "case_id": case_id,
             "seq": item.seq,
             "event_type": item.event.event_type,
-            "occurred_at": at,
+            "occurred_at": _utc(item.event.occurred_at),
             "actor_sub": item.event.actor_sub,
             "actor_name": item.event.actor_name,
             "actor_role": item.event.actor_role,
@@ -275,31 +437,48 @@ def _write_events(connection: Connection, step: CaseStep, prev_hash: str) -> Non
         row["hash"] = prev_hash = event_hash(**row)
         row["mac"] = sealed_event(key, case_id, item.seq, prev_hash)
         events.append(row)
+    return events
+
+
+def _write_events(
+    connection: Connection, step: CaseStep, rows: list[dict[str, Any]], skip: int, key: bytes
+) -> None:
+    """Audit events from ``skip`` on (those before are recorded), phase visits, outbox,
+    signed head/checkpoints."""
+    case_id = step.case_id
+    notes: list[dict[str, Any]] = []
+    points: list[dict[str, Any]] = []
+    phases = _PhaseVisits(connection, case_id)
+    for item, row in list(zip(step.events, rows, strict=True))[skip:]:
+        at = row["occurred_at"]
+        phases.at(item.phase, at)
         notes += [
             {"case_id": case_id, "seq": item.seq, "idx": idx, "created_at": at, **n.model_dump()}
             for idx, n in enumerate(item.notifications)
         ]
         if item.seq % CHECKPOINT_EVERY == 0:
-            mac = checkpoint_mac(key, case_id, item.seq, prev_hash)
+            mac = checkpoint_mac(key, case_id, item.seq, row["hash"])
             points.append(
                 {
                     "case_id": case_id,
                     "seq": item.seq,
-                    "hash": prev_hash,
+                    "hash": row["hash"],
                     "mac": mac,
                     "created_at": at,
                 }
             )
-    connection.execute(_insert(EVENT), events)
+    if rows[skip:]:
+        connection.execute(_insert(EVENT), rows[skip:])
     if notes:
         connection.execute(_insert(OUTBOX), notes)
     if points:
         connection.execute(_insert(CHECKPOINT), points)
     phases.write()
+    last_hash = rows[-1]["hash"]
     head = {
         "seq": step.last_seq,
-        "hash": prev_hash,
-        "mac": head_mac(key, case_id, step.last_seq, prev_hash),
+        "hash": last_hash,
+        "mac": head_mac(key, case_id, step.last_seq, last_hash),
     }
     done = connection.execute(
         _update(HEAD, ("case_id",), tuple(head)), _params({"case_id": case_id}, head)

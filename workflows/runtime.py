@@ -49,6 +49,10 @@ class CaseRuntime:
         self._pending: list[StepEvent] = []
         self._writing = False
         self._written: CaseRows | None = None
+        # The first step this worker writes live (past the replayed history) carries every row:
+        # the store may hold a phantom step a dead worker committed (store/steps.py). Only the
+        # local activity's input differs, never a command, so replay is unaffected.
+        self._resync = True
         self.write_failure: str | None = None
         self._one_timer: bool | None = None  # decided at the first task the run watches
         self._nearest: tuple[tuple[Any, ...], tuple[datetime, str, str] | None] = ((), None)
@@ -138,8 +142,12 @@ class CaseRuntime:
         """Everything emitted since the last write, with the rows that changed, in one go."""
         events, self._pending = self._pending, []
         rows = CaseRows.of(self.s)
+        resync = self._resync and not workflow.unsafe.is_replaying()
         step = CaseStep(
-            case_id=self.s.case_id, events=events, rows=rows.changes_since(self._written)
+            case_id=self.s.case_id,
+            events=events,
+            rows=rows.everything() if resync else rows.changes_since(self._written),
+            resync=resync,
         )
         self._writing = True
         try:
@@ -157,6 +165,7 @@ class CaseRuntime:
         finally:
             self._writing = False
         self._written = rows
+        self._resync = self._resync and not resync
         self._projected_seq = step.last_seq
 
     def _stall(self, err: ActivityError | ApplicationError) -> None:

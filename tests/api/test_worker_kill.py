@@ -21,8 +21,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.case import CompleteTask, UpdateResult
 from domain.policy import DeadlinePolicy
-from store.audit import verify_chain
-from store.models import AuditEvent, OutboxNotification, Task
+from store.audit import sealed_event, verify_chain
+from store.audit_key import audit_key, same
+from store.models import AuditEvent, OutboxNotification, ReplacedEvent, Task
 from tests.conftest import TEST_KEYS
 from tests.workflows.driver import COID, CaseDriver
 from workflows.case import CaseWorkflow
@@ -78,14 +79,6 @@ async def _complete(case: CaseDriver, suffix: str) -> UpdateResult:
     return await case.handle.execute_update(CaseWorkflow.complete_task, request)
 
 
-# Known defect, found by this test on PostgreSQL: a worker killed after its local activity
-# committed a step but before the workflow task completed leaves a "phantom" step in the store;
-# the replacement worker may merge that Update with the next into one step, whose write then
-# finds part of its events recorded and stalls the case (CaseWriteFailed). Open in issue 8 until
-# the store accepts a recorded prefix that matches and reports one that does not.
-@pytest.mark.xfail(
-    strict=False, reason="phantom step after a SIGKILL mid-workflow-task (issue 8, open)"
-)
 async def test_a_worker_killed_in_a_burst_loses_nothing_and_doubles_nothing(
     dev_env: WorkflowEnvironment,
     workers: Workers,
@@ -129,7 +122,19 @@ async def test_a_worker_killed_in_a_burst_loses_nothing_and_doubles_nothing(
                 )
             ).all()
             assert len(notes) == len(set(notes))
-            seq = (await case.state()).seq
-            verdict = verify_chain(session, case.case_id, workflow_seq=seq)
+            state = await case.state()
+            verdict = verify_chain(session, case.case_id, workflow_seq=state.seq)
             assert verdict.ok, verdict.reason
-            assert verdict.events == seq
+            assert verdict.events == state.seq
+            # A step the dead worker committed that history never accepted (a phantom) was
+            # replaced, its rows with it: the store holds the workflow's tasks, no others.
+            assert {t.task_id: t.status for t in tasks} == {
+                task_id: task.status for task_id, task in state.tasks.items()
+            }
+            assert all(seq <= state.seq for seq, _ in notes)
+            for trace in session.exec(
+                select(ReplacedEvent).where(ReplacedEvent.case_id == case.case_id)
+            ):
+                assert same(
+                    trace.mac, sealed_event(audit_key(), case.case_id, trace.seq, trace.hash)
+                )

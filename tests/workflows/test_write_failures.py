@@ -24,6 +24,7 @@ from domain.rows import CaseRows
 from domain.transition import AuditEventIn, CaseStep, StepEvent
 from sg989.worker import workflow_runner
 from store.models import ProjectionFailure
+from store.steps import apply_step
 from tests.workflows.driver import COID, CaseDriver
 from workflows.case import CaseWorkflow
 from workflows.stall_guard import StalledCaseGuard
@@ -51,9 +52,22 @@ def test_an_integrity_error_counts_as_recorded_only_when_the_event_is_there(
     def collide(_session: Session) -> bool:
         raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
 
-    assert store._write(step.case_id, 1, collide) is False  # a concurrent attempt won: fine
+    attempts: list[int] = []
+
+    def lose_a_race(session: Session) -> bool:
+        """A concurrent attempt of this same step committed first."""
+        attempts.append(1)
+        if len(attempts) == 1:
+            collide(session)
+        return apply_step(session, step)
+
+    # Written again, the step finds its own events, identical: already recorded, fine.
+    assert store._write(step.case_id, 1, lose_a_race) is False
+    assert len(attempts) == 2
     with pytest.raises(IntegrityError):
         store._write(step.case_id, 2, collide)  # event 2 is not there: fail loudly
+    with pytest.raises(IntegrityError):
+        store._write(step.case_id, 1, collide)  # still colliding once checked: fail loudly
 
 
 def test_bad_data_fails_for_good_flags_the_case_and_alerts(
