@@ -12,11 +12,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+import structlog
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from store_helpers import T0, make_case, make_task, row_counts
 from structlog.testing import capture_logs
 
+from activities import record
 from activities.record import StoreActivities
 from domain.case import CaseState
 from domain.phases import Phase, TaskType
@@ -243,7 +245,12 @@ def test_a_zombie_worker_does_not_replace_what_its_successor_wrote(engine: Engin
     flow.verify(workflow_seq=3)
 
 
-def test_the_worker_warns_of_a_replaced_phantom_without_its_content(engine: Engine) -> None:
+def test_the_worker_warns_of_a_replaced_phantom_without_its_content(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An earlier test may have cached the module's logger (cache_logger_on_first_use) and then
+    # reset structlog: that logger keeps the old processors and bypasses capture_logs.
+    monkeypatch.setattr(record, "log", structlog.get_logger(record.__name__))
     flow = Flow(engine)
     secret = "Melder vertelde over het incident"
     ghost = complete(flow.case, T1, PHANTOM_AT)
