@@ -20,8 +20,9 @@ from temporalio.exceptions import ApplicationError
 from domain.transition import CaseStep, Transition
 from store.db import session_scope
 from store.models import AuditEvent, ProjectionFailure
+from store.phantoms import StaleStep
 from store.projection import apply_transition
-from store.steps import StaleStep, StepOutcome, write_step
+from store.steps import StepOutcome, write_step
 
 log = structlog.get_logger(__name__)
 

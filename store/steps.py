@@ -3,19 +3,18 @@
 A step carries its audit events and only the rows that changed. It is written with plain
 SQL statements (SQLAlchemy Core, on the session's connection and transaction): one look-up of
 which task rows exist, an UPDATE per changed row (executemany), and one multi-row INSERT per
-kind of new row, so a step costs a handful of statements whatever its size. Every statement
-is built once with bound parameters (``_stmt``): building a statement with its values
-inlined costs more CPU than SQLite takes to run it.
+kind of new row, so a step costs a handful of statements whatever its size, each built once
+with bound parameters (``store.statements``). A phantom tail the step meets is replaced
+(``store.phantoms``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Table, bindparam, func, insert, update
+from sqlalchemy import Connection, Executable, bindparam, func, insert, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session
 
@@ -31,62 +30,24 @@ from store.audit import (
     sealed_event,
 )
 from store.audit_key import audit_key
-from store.models import (
-    AuditCheckpoint,
-    AuditEvent,
-    AuditHead,
-    Betrokkene,
-    Case,
-    CaseParty,
-    MeasureDecision,
-    OutboxNotification,
-    PhaseVisit,
-    ReplacedEvent,
-    Task,
-)
+from store.phantoms import Recorded, refuse_if_stale, remove_phantom
 from store.projection import OutOfOrderTransition, _utc, _utc_values
-
-
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
-
-
-CASE, TASK, BETROKKENE, MEASURE = (_table(m) for m in (Case, Task, Betrokkene, MeasureDecision))
-EVENT, OUTBOX, VISIT = _table(AuditEvent), _table(OutboxNotification), _table(PhaseVisit)
-HEAD, CHECKPOINT = _table(AuditHead), _table(AuditCheckpoint)
-PARTY, REPLACED = _table(CaseParty), _table(ReplacedEvent)
-
-
-_STATEMENTS: dict[tuple[Any, ...], Executable] = {}
-
-
-def _stmt(key: tuple[Any, ...], build: Callable[[], Executable]) -> Executable:
-    """The statement built once per shape; its values travel as bound parameters."""
-    found = _STATEMENTS.get(key)
-    if found is None:
-        found = _STATEMENTS[key] = build()
-    return found
-
-
-def _update(table: Table, where: tuple[str, ...], columns: tuple[str, ...]) -> Executable:
-    """UPDATE table SET column = :v_column ... WHERE key = :k_key ..."""
-    return _stmt(
-        ("update", table.name, where, columns),
-        lambda: (
-            update(table)
-            .where(*(table.c[k] == bindparam(f"k_{k}") for k in where))
-            .values({c: bindparam(f"v_{c}") for c in columns})
-        ),
-    )
-
-
-def _params(where: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    return {**{f"k_{k}": v for k, v in where.items()}, **{f"v_{c}": v for c, v in values.items()}}
-
-
-def _insert(table: Table) -> Executable:
-    return _stmt(("insert", table.name), lambda: insert(table))
+from store.statements import (
+    BETROKKENE,
+    CASE,
+    CHECKPOINT,
+    EVENT,
+    HEAD,
+    MEASURE,
+    OUTBOX,
+    PARTY,
+    TASK,
+    VISIT,
+    built_once,
+    insert_of,
+    params_of,
+    update_of,
+)
 
 
 @dataclass(frozen=True)
@@ -137,10 +98,10 @@ def write_step(session: Session, step: CaseStep) -> StepOutcome:
     if same == len(rows) and not phantom:
         return StepOutcome()
     if phantom:
-        _refuse_if_stale(step, phantom, recorded)
+        refuse_if_stale(step, phantom, recorded)
     outcome = StepOutcome(written=tuple(r["seq"] for r in rows[same:]))
     if phantom:
-        sent = _remove_phantom(connection, step, phantom, recorded)
+        sent = remove_phantom(connection, step, phantom, recorded)
         outcome = StepOutcome(
             written=outcome.written,
             replaced=tuple(phantom),
@@ -162,13 +123,9 @@ def _check_sequence(step: CaseStep) -> None:
         raise ValueError(f"case {step.case_id}: the events of a step must be 1, 2, ...: {seqs}")
 
 
-# seq -> (hash, occurred_at, event_type, mac) of what the store holds from a step's first seq on
-Recorded = dict[int, tuple[str, datetime | None, str, str]]
-
-
 def _recorded_from(connection: Connection, step: CaseStep) -> tuple[str, Recorded]:
     """The hash the step links to, and every event recorded from the step's first seq on."""
-    stmt = _stmt(
+    stmt = built_once(
         ("recorded-from",),
         lambda: core_select(
             EVENT.c.seq, EVENT.c.hash, EVENT.c.occurred_at, EVENT.c.event_type, EVENT.c.mac
@@ -186,127 +143,6 @@ def _recorded_from(connection: Connection, step: CaseStep) -> tuple[str, Recorde
             f"{step.first_seq - 1} was recorded"
         )
     return prev_hash, recorded
-
-
-class StaleStep(RuntimeError):
-    """A step decided before what the store holds from its first seq on: its writer is a
-    worker whose workflow task already timed out and was taken over (a zombie), so the
-    history will not accept it. Nothing is written; the activity retries until that worker
-    gives the case up."""
-
-
-def _refuse_if_stale(step: CaseStep, phantom: list[int], recorded: Recorded) -> None:
-    """A recorded tail is replaced only by a step decided in a later workflow task.
-
-    ``workflow.now()`` is the start of the workflow task that decided an event. The worker
-    that takes a case over after a crash or a timeout runs a later workflow task than every
-    worker that wrote before it; a zombie still writing after the take-over runs an earlier
-    one, and must not replace what its successor wrote."""
-    decided = max(_utc(item.event.occurred_at) for item in step.events)
-    tail = [_utc(at) for seq in phantom if (at := recorded[seq][1]) is not None]
-    if tail and max(tail) > decided:
-        raise StaleStep(
-            f"case {step.case_id}: events {phantom[0]}-{phantom[-1]} were recorded by a later "
-            f"workflow task than this step's (decided {decided.isoformat()}): not replaced"
-        )
-
-
-def _remove_phantom(
-    connection: Connection, step: CaseStep, phantom: list[int], recorded: Recorded
-) -> int:
-    """Deletes a phantom tail (events from ``phantom[0]`` on) and what was written with it.
-
-    Its events, notifications, checkpoints and phase visits go; the signed head and the case's
-    last_seq are rewritten by the step. Rows (tasks, case columns...) it changed are rewritten
-    by the step when it carries every row of the case (``CaseStep.resync``: the first step a
-    worker writes after loading the case), which also drops rows only the phantom created.
-    A trace of each replaced event (type, moment, hash and seal; no content) is kept.
-    Returns how many of its notifications had already been sent."""
-    case_id, first = step.case_id, phantom[0]
-    of_tail = {"case_id": case_id, "first": first}
-    sent = connection.execute(
-        _stmt(
-            ("phantom-sent",),
-            lambda: core_select(func.count()).where(
-                OUTBOX.c.case_id == bindparam("case_id"),
-                OUTBOX.c.seq >= bindparam("first"),
-                OUTBOX.c.sent_at.is_not(None),
-            ),
-        ),
-        of_tail,
-    ).scalar_one()
-    replaced_at = datetime.now(UTC)
-    connection.execute(
-        _insert(REPLACED),
-        [
-            {
-                "case_id": case_id,
-                "seq": seq,
-                "event_type": recorded[seq][2],
-                "occurred_at": recorded[seq][1],
-                "hash": recorded[seq][0],
-                "mac": recorded[seq][3],
-                "replaced_at": replaced_at,
-            }
-            for seq in phantom
-        ],
-    )
-    for table in (EVENT, OUTBOX, CHECKPOINT):
-        connection.execute(_delete_from_seq(table), of_tail)
-    # Phase visits carry moments, not seqs: the phantom's are those from its first event on
-    # (a later workflow task than any accepted event, so strictly after them).
-    moments = [_utc(at) for seq in phantom if (at := recorded[seq][1]) is not None]
-    if moments:
-        since = {"k_case_id": case_id, "since": min(moments)}
-        connection.execute(
-            _stmt(
-                ("phantom-visits",),
-                lambda: VISIT.delete().where(
-                    VISIT.c.case_id == bindparam("k_case_id"),
-                    VISIT.c.entered_at >= bindparam("since"),
-                ),
-            ),
-            since,
-        )
-        connection.execute(
-            _stmt(
-                ("phantom-reopen",),
-                lambda: (
-                    update(VISIT)
-                    .where(
-                        VISIT.c.case_id == bindparam("k_case_id"),
-                        VISIT.c.left_at >= bindparam("since"),
-                    )
-                    .values(left_at=None)
-                ),
-            ),
-            since,
-        )
-    if step.resync:
-        _drop_rows_not_in(connection, step)
-    return int(sent)
-
-
-def _delete_from_seq(table: Table) -> Executable:
-    return _stmt(
-        ("phantom-delete", table.name),
-        lambda: table.delete().where(
-            table.c.case_id == bindparam("case_id"), table.c.seq >= bindparam("first")
-        ),
-    )
-
-
-def _drop_rows_not_in(connection: Connection, step: CaseStep) -> None:
-    """Rows of the case that its full row set does not hold: a phantom created them."""
-    case_id, rows = step.case_id, step.rows
-    kept: list[tuple[Table, Any, list[str]]] = [
-        (TASK, TASK.c.task_id, [t.task_id for t in rows.tasks]),
-        (BETROKKENE, BETROKKENE.c.ref, [b.ref for b in rows.betrokkenen]),
-        (MEASURE, MEASURE.c.betrokkene_ref, [m.betrokkene_ref for m in rows.measures]),
-        (PARTY, PARTY.c.sub, list(rows.parties)),
-    ]
-    for table, column, keys in kept:
-        connection.execute(table.delete().where(table.c.case_id == case_id, column.not_in(keys)))
 
 
 def _write_case(connection: Connection, step: CaseStep) -> None:
@@ -328,8 +164,8 @@ def _write_case(connection: Connection, step: CaseStep) -> None:
             .values({c: bindparam(f"v_{c}") for c in names} | (kept if closing else {}))
         )
 
-    stmt = _stmt(("case", names, closing), build)
-    done = connection.execute(stmt, _params({"case_id": step.case_id}, values))
+    stmt = built_once(("case", names, closing), build)
+    done = connection.execute(stmt, params_of({"case_id": step.case_id}, values))
     if done.rowcount:
         return
     if columns is None:
@@ -346,10 +182,10 @@ def _case_defaults() -> dict[str, Any]:
 def _write_betrokkenen(connection: Connection, case_id: str, changed: list[BetrokkeneRow]) -> None:
     for state in changed:
         values = _utc_values(state)
-        stmt = _update(BETROKKENE, ("case_id", "ref"), tuple(values))
-        done = connection.execute(stmt, _params({"case_id": case_id, "ref": state.ref}, values))
+        stmt = update_of(BETROKKENE, ("case_id", "ref"), tuple(values))
+        done = connection.execute(stmt, params_of({"case_id": case_id, "ref": state.ref}, values))
         if not done.rowcount:
-            connection.execute(_insert(BETROKKENE), {"case_id": case_id, **values})
+            connection.execute(insert_of(BETROKKENE), {"case_id": case_id, **values})
 
 
 def _write_parties(connection: Connection, case_id: str, added: list[str]) -> None:
@@ -360,13 +196,13 @@ def _write_parties(connection: Connection, case_id: str, added: list[str]) -> No
     )
     new = [{"case_id": case_id, "sub": sub} for sub in dict.fromkeys(added) if sub not in known]
     if new:
-        connection.execute(_insert(PARTY), new)
+        connection.execute(insert_of(PARTY), new)
 
 
 def _write_measures(connection: Connection, case_id: str, changed: list[MeasureRows]) -> None:
     for wanted in changed:
         of_ref = {"case_id": case_id, "ref": wanted.betrokkene_ref}
-        dropped = _stmt(
+        dropped = built_once(
             ("measures-dropped",),
             lambda: MEASURE.delete().where(
                 MEASURE.c.case_id == bindparam("case_id"),
@@ -376,22 +212,22 @@ def _write_measures(connection: Connection, case_id: str, changed: list[MeasureR
         )
         connection.execute(dropped, {**of_ref, "kept": list(wanted.measures)})
         decided_at = _utc(wanted.decided_at)
-        stmt = _update(MEASURE, ("case_id", "betrokkene_ref", "measure"), ("decided_at",))
+        stmt = update_of(MEASURE, ("case_id", "betrokkene_ref", "measure"), ("decided_at",))
         for measure in wanted.measures:
             where = {
                 "case_id": case_id,
                 "betrokkene_ref": wanted.betrokkene_ref,
                 "measure": measure,
             }
-            done = connection.execute(stmt, _params(where, {"decided_at": decided_at}))
+            done = connection.execute(stmt, params_of(where, {"decided_at": decided_at}))
             if not done.rowcount:
-                connection.execute(_insert(MEASURE), {**where, "decided_at": decided_at})
+                connection.execute(insert_of(MEASURE), {**where, "decided_at": decided_at})
 
 
 def _write_tasks(connection: Connection, case_id: str, changed: list[TaskRow]) -> None:
     if not changed:
         return
-    existing = _stmt(
+    existing = built_once(
         ("tasks-existing",),
         lambda: core_select(TASK.c.task_id, TASK.c.case_id).where(
             TASK.c.task_id.in_(bindparam("ids", expanding=True))
@@ -410,12 +246,12 @@ def _write_tasks(connection: Connection, case_id: str, changed: list[TaskRow]) -
         elif owner != case_id:
             raise ValueError(f"task {state.task_id} belongs to case {owner}, not {case_id}")
         else:
-            updates.append(_params({"task_id": state.task_id}, values))
+            updates.append(params_of({"task_id": state.task_id}, values))
     if updates:
         columns = tuple(name for name in TaskRow.model_fields if name != "task_id")
-        connection.execute(_update(TASK, ("task_id",), columns), updates)
+        connection.execute(update_of(TASK, ("task_id",), columns), updates)
     if new:
-        connection.execute(_insert(TASK), new)
+        connection.execute(insert_of(TASK), new)
 
 
 def _event_rows(step: CaseStep, prev_hash: str, key: bytes) -> list[dict[str, Any]]:
@@ -468,11 +304,11 @@ def _write_events(
                 }
             )
     if rows[skip:]:
-        connection.execute(_insert(EVENT), rows[skip:])
+        connection.execute(insert_of(EVENT), rows[skip:])
     if notes:
-        connection.execute(_insert(OUTBOX), notes)
+        connection.execute(insert_of(OUTBOX), notes)
     if points:
-        connection.execute(_insert(CHECKPOINT), points)
+        connection.execute(insert_of(CHECKPOINT), points)
     phases.write()
     last_hash = rows[-1]["hash"]
     head = {
@@ -481,10 +317,10 @@ def _write_events(
         "mac": head_mac(key, case_id, step.last_seq, last_hash),
     }
     done = connection.execute(
-        _update(HEAD, ("case_id",), tuple(head)), _params({"case_id": case_id}, head)
+        update_of(HEAD, ("case_id",), tuple(head)), params_of({"case_id": case_id}, head)
     )
     if not done.rowcount:
-        connection.execute(_insert(HEAD), {"case_id": case_id, **head})
+        connection.execute(insert_of(HEAD), {"case_id": case_id, **head})
 
 
 class _PhaseVisits:
@@ -493,7 +329,7 @@ class _PhaseVisits:
     def __init__(self, connection: Connection, case_id: str) -> None:
         self.connection = connection
         self.case_id = case_id
-        current = _stmt(
+        current = built_once(
             ("visit-open",),
             lambda: (
                 core_select(VISIT.c.id, VISIT.c.phase)
@@ -521,8 +357,8 @@ class _PhaseVisits:
     def write(self) -> None:
         if self.open is not None and self.left_at is not None:
             self.connection.execute(
-                _update(VISIT, ("id",), ("left_at",)),
-                _params({"id": self.open[0]}, {"left_at": self.left_at}),
+                update_of(VISIT, ("id",), ("left_at",)),
+                params_of({"id": self.open[0]}, {"left_at": self.left_at}),
             )
         if self.entered:
-            self.connection.execute(_insert(VISIT), self.entered)
+            self.connection.execute(insert_of(VISIT), self.entered)

@@ -34,7 +34,8 @@ from store.models import (
     ReplacedEvent,
     Task,
 )
-from store.steps import StaleStep, StepOutcome, write_step
+from store.phantoms import StaleStep
+from store.steps import StepOutcome, write_step
 
 CASE = "ZK-2026-0001"
 T1, T2, T3 = (f"{CASE}-T{n}" for n in (1, 2, 3))
