@@ -31,8 +31,8 @@ from domain.phases import TaskType
 from sg989.policy_files import load_policy
 from sg989.temporal import temporal_cli_path, test_server_path
 from sg989.worker import build_worker
-from tests.workflows.driver import COID, JURIST, NAZORG, CaseDriver
-from tests.workflows.test_paths import drive_to_afdoening, finish_afdoening
+from tests.workflows.driver import JURIST, CaseDriver
+from tests.workflows.test_paths import drive_to_afdoening, finish_afdoening, finish_nazorg
 
 QUEUE = "bench-history"
 TARGET_KB = 100
@@ -193,10 +193,7 @@ async def _up_to_bezwaar(case: CaseDriver) -> None:
 
 
 async def _nazorg_to_close(case: CaseDriver) -> None:
-    for _ in range(2):
-        await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "Goed gesprek."})
-    for _ in range(2):  # the feedback, then the outcome at closure
-        await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "Geïnformeerd."})
+    await finish_nazorg(case)
     await case.handle.result()
 
 

@@ -26,12 +26,13 @@ from sg989.policy_files import load_policy
 from sg989.temporal import register_search_attributes, test_server_path
 from sg989.worker import build_worker
 from store.db import make_engine
-from tests.workflows.driver import COID, COMMANDANT, NAZORG, CaseDriver, actor, melding
+from tests.workflows.driver import COID, COMMANDANT, CaseDriver, actor, melding
 from tests.workflows.test_paths import (
     BESCHIKKING,
     drive_investigation,
     drive_to_afdoening,
     finish_afdoening,
+    finish_nazorg,
 )
 from workflows.case import CaseWorkflow
 
@@ -46,10 +47,7 @@ async def closed_after_nazorg(env: WorkflowEnvironment) -> list[str]:
     await case.choose("lijn")
     await finish_afdoening(case, ["waarschuwingsbrief", "leerafspraak"])
     await env.sleep(timedelta(weeks=7))
-    for _ in range(2):
-        await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "v"})
-    for _ in range(2):  # the 3-month feedback, then the outcome at closure
-        await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
+    await finish_nazorg(case)
     await case.handle.result()
     return [case.case_id]
 
@@ -147,10 +145,7 @@ async def due_process_2026_2(env: WorkflowEnvironment) -> list[str]:
     await case.complete(
         TaskType.beslissing_op_bezwaar, jurist, {"uitkomst": "ongegrond", "motivering": "m"}
     )
-    for _ in range(2):
-        await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "v"})
-    for _ in range(2):
-        await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
+    await finish_nazorg(case)
     await case.complete(
         TaskType.schorsing_review, COMMANDANT, {"besluit": "opheffen", "motivering": "m"}
     )
@@ -164,10 +159,7 @@ async def steps_full_investigation(env: WorkflowEnvironment) -> list[str]:
     await drive_to_afdoening(case, ["ontslag"])
     await finish_afdoening(case, ["ontslag"])
     await env.sleep(timedelta(days=43))
-    for _ in range(2):
-        await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "v"})
-    for _ in range(2):  # the feedback, then the outcome at closure
-        await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
+    await finish_nazorg(case)
     await case.handle.result()
     return [case.case_id]
 
@@ -179,10 +171,7 @@ async def patch_baseline(env: WorkflowEnvironment) -> list[str]:
     await finish_afdoening(case, ["ontslag"])
     termijn = await case.open_task(TaskType.bezwaartermijn)
     await env.sleep(termijn.due_at - await env.get_current_time() + timedelta(minutes=1))
-    for _ in range(2):
-        await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "v"})
-    for _ in range(2):  # the feedback, then the outcome at closure
-        await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
+    await finish_nazorg(case)
     await case.handle.result()
     return [case.case_id]
 
@@ -261,10 +250,7 @@ async def one_timer_per_case(env: WorkflowEnvironment) -> list[str]:
     await finish_afdoening(case, ["ontslag"])
     termijn = await case.open_task(TaskType.bezwaartermijn)
     await env.sleep(termijn.due_at - await env.get_current_time() + timedelta(minutes=1))
-    for _ in range(2):
-        await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "v"})
-    for _ in range(2):  # the feedback, then the outcome at closure
-        await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
+    await finish_nazorg(case)
     await case.handle.result()
     return [case.case_id]
 

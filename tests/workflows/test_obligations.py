@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from domain.case import CompleteTask, RecordSchorsing, WithdrawMelding
 from domain.phases import Phase, TaskType
-from tests.workflows.driver import COID, COMMANDANT, JURIST, NAZORG, CaseDriver
-from tests.workflows.test_paths import BESCHIKKING, finish_afdoening
+from tests.workflows.driver import COID, COMMANDANT, JURIST, CaseDriver
+from tests.workflows.test_paths import BESCHIKKING, finish_afdoening, finish_nazorg
 from tests.workflows.test_rejections import rejected, update_events
 from workflows.case import CaseWorkflow
 
@@ -123,10 +123,7 @@ async def test_case_waits_to_close_while_geschorst_and_the_review_keeps_running(
     await case.choose("lijn")
     await schors(case)
     await finish_afdoening(case, ["geen_maatregel"])  # no bezwaartermijn: straight to nazorg
-    for _ in range(2):
-        await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "v"})
-    for _ in range(2):  # the Wbk feedback, then the outcome at closure
-        await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "v"})
+    await finish_nazorg(case)
     state = await case.state()
     assert state.status == "open"  # everything done, but BTR-1 is still geschorst
     await case.complete(

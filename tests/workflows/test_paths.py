@@ -68,6 +68,14 @@ async def finish_afdoening(case: CaseDriver, maatregelen: list[str]) -> None:
     )
 
 
+async def finish_nazorg(case: CaseDriver) -> None:
+    """Both nazorg check-ins, the feedback to the melder, then the outcome at closure."""
+    for _ in range(2):
+        await case.complete(TaskType.nazorg_checkin, NAZORG, {"verslag": "Goed gesprek."})
+    for _ in range(2):
+        await case.complete(TaskType.terugkoppeling_melder, COID, {"verslag": "Geïnformeerd."})
+
+
 async def test_full_path_with_investigation_and_hac(
     time_worker, policy, task_queue, engine
 ) -> None:
