@@ -1,4 +1,9 @@
-"""The store writes: one activity per step (an Update or a timer firing), one transaction each.
+"""The store writes: one activity per step (an Update or a timer firing).
+
+Steps of different cases that arrive while another commit is in progress are written together,
+one transaction and one commit for all of them, each step in its own savepoint
+(``store.group_commit``); a step that fails there, or whose batch fails to commit, is written
+again on its own (``_write``), where the rules below apply. A lone step is written at once.
 
 A retry that finds its (case, seq) events writes nothing. A write that retrying cannot fix
 (bad data) fails for good: the case is flagged in the store, an operator is alerted in the
@@ -18,7 +23,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from domain.transition import CaseStep, Transition
-from store.db import session_scope
+from store.db import session_scope, write_scope
+from store.group_commit import GroupCommit
 from store.models import AuditEvent, ProjectionFailure
 from store.phantoms import StaleStep
 from store.projection import apply_transition
@@ -35,6 +41,7 @@ BAD_DATA = (DataError, OverflowError, ValueError, TypeError, UnicodeError)
 class StoreActivities:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.group = GroupCommit(engine)
 
     @activity.defn(name=RECORD_STEP)
     def record_step(self, step: CaseStep) -> bool:
@@ -49,7 +56,7 @@ class StoreActivities:
             return outcomes[-1].applied
 
         try:
-            applied = self._write(step.case_id, step.first_seq, write)
+            applied = self._write_grouped(step.case_id, step.first_seq, write)
         except StaleStep:
             log.warning("stale_step_refused", case_id=step.case_id, seq=step.first_seq)
             raise  # retried until this worker, whose workflow task was taken over, drops it
@@ -91,10 +98,17 @@ class StoreActivities:
         )
         return applied
 
+    def _write_grouped(self, case_id: str, seq: int, write: Callable[[Session], bool]) -> bool:
+        """In a shared transaction if it can; on its own (today's rules) if that failed."""
+        grouped = self.group.write(case_id, write)
+        if grouped.written:
+            return bool(grouped.value)
+        return self._write(case_id, seq, write)
+
     def _write(self, case_id: str, seq: int, write: Callable[[Session], bool]) -> bool:
         for attempt in (1, 2):
             try:
-                with session_scope(self.engine) as session:
+                with write_scope(self.engine) as session:
                     return write(session)
             except IntegrityError:
                 # Only a concurrent attempt of this same write may collide, and then its event

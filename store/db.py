@@ -46,6 +46,27 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+@contextmanager
+def write_scope(engine: Engine) -> Iterator[Session]:
+    """``session_scope`` for the step writes: on SQLite the transaction starts with
+    ``BEGIN IMMEDIATE``, so it takes the write lock at once (waiting the busy timeout for it)
+    and its reads and writes are one transaction, and SAVEPOINTs nest inside it.
+
+    pysqlite's own transaction handling emits BEGIN only before an INSERT, UPDATE or DELETE:
+    a transaction that starts with a SAVEPOINT would commit at its RELEASE, and reads before
+    the first write would run outside it. Issuing BEGIN ourselves as the first statement
+    keeps pysqlite out of the way for this session only (it sees a transaction open; COMMIT
+    and ROLLBACK work as usual). SQLAlchemy's engine-wide recipe (``isolation_level=None``
+    and BEGIN in a "begin" event) would also put every reading session of the API in an
+    explicit transaction: a read-then-write there (marking a notification read) could then
+    fail with SQLITE_BUSY_SNAPSHOT instead of waiting for the lock. PostgreSQL needs nothing.
+    """
+    with session_scope(engine) as session:
+        if engine.dialect.name == "sqlite":
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        yield session
+
+
 def as_utc(moment: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes; everything we store is UTC."""
     if moment is None:
