@@ -43,7 +43,6 @@ class Grouped(Generic[T]):
     written: bool = False
     value: T | None = None
     error: BaseException | None = None
-    batch_size: int = 0  # how many writes shared its transaction
 
 
 class GroupCommit:
@@ -55,7 +54,6 @@ class GroupCommit:
         self._cond = threading.Condition()
         self._queue: list[Grouped[object]] = []
         self._leading = False
-        self.commits = 0  # batches committed (for tests and diagnostics)
 
     @property
     def waiting(self) -> int:
@@ -111,7 +109,6 @@ class GroupCommit:
                     except Exception as exc:  # rolled back alone; the caller retries it alone
                         item.error = exc
             committed = True
-            self.commits += 1
         except Exception as exc:  # the write or the commit failed: nothing of it is written
             for item in batch:
                 item.error = item.error or exc
@@ -119,6 +116,5 @@ class GroupCommit:
             with self._cond:
                 for item in batch:
                     item.written = item.written and committed
-                    item.batch_size = len(batch)
                     item.done = True
                 self._cond.notify_all()
