@@ -20,12 +20,14 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, select
 from store_helpers import make_case, make_task
 from temporalio.exceptions import ApplicationError
+from test_phantom_steps import PHANTOM_AT, T1, T2, TRUE_AT, Flow, complete, completed
 
 from activities.record import WRITE_FAILED, StoreActivities
 from domain.rows import CaseRows
 from domain.transition import AuditEventIn, CaseStep, StepEvent
 from store.audit import verify_chain
 from store.models import AuditEvent, Case, ProjectionFailure, Task
+from store.phantoms import StaleStep
 
 DEADLINE = 30.0  # only against a hang; nothing here is timed
 
@@ -196,3 +198,20 @@ def test_a_failed_commit_falls_back_to_one_write_per_step(engine: Engine) -> Non
     assert len(counted) == 2 + 4  # the gate, the failed batch, then each step alone
     for step in steps:
         assert events_of(engine, step.case_id) == 1
+
+
+def test_a_zombie_step_in_a_batch_is_refused_and_the_others_are_recorded(engine: Engine) -> None:
+    """A late worker's step, decided before what its successor recorded, is still refused
+    (StaleStep, retried by Temporal) when it shares a batch."""
+    flow = Flow(engine)
+    flow.accept(complete(flow.case, T2, TRUE_AT), [completed(3, T2, TRUE_AT)], resync=True)
+    zombie = flow.step(complete(flow.case, T1, PHANTOM_AT), [completed(3, T1, PHANTOM_AT)])
+    store = StoreActivities(engine)
+
+    results = record_together(store, [first_step("ZK-G-1"), zombie, first_step("ZK-G-2")])
+
+    assert results[0] is True and results[2] is True
+    assert isinstance(results[1], StaleStep)
+    assert flow.events()[2:] == [(3, "taak_afgerond", T2)]
+    assert flow.tasks()[T1] == "open"
+    flow.verify(workflow_seq=3)
