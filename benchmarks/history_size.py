@@ -95,19 +95,23 @@ class HistorySize:
         lines.append(_per_update(count, size))
         return lines
 
-    def _writes(self) -> str:
-        updates = sum(
-            e.HasField("workflow_execution_update_completed_event_attributes") for e in self.events
-        )
-        timers = sum(e.HasField("timer_fired_event_attributes") for e in self.events)
-        activities = sum(
-            e.HasField("activity_task_scheduled_event_attributes") for e in self.events
-        )
-        local = sum(
+    def count(self, attributes: str) -> int:
+        """Events of one kind, by their attributes' field, e.g. "timer_fired_event_attributes"."""
+        return sum(e.HasField(attributes) for e in self.events)
+
+    @property
+    def local_activities(self) -> int:
+        return sum(
             e.HasField("marker_recorded_event_attributes")
             and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
             for e in self.events
         )
+
+    def _writes(self) -> str:
+        updates = self.count("workflow_execution_update_completed_event_attributes")
+        timers = self.count("timer_fired_event_attributes")
+        activities = self.count("activity_task_scheduled_event_attributes")
+        local = self.local_activities
         return (
             f"  store writes: {activities} activities + {local} local activities for {updates} "
             f"Updates and {timers} timer firings: "

@@ -24,13 +24,9 @@ async def test_a_case_on_the_full_path_keeps_its_history_under_100_kb(
 
     assert 0 < size.temporal_bytes < LIMIT, size.report()
     assert size.json_bytes < LIMIT, size.report()
-    completions = sum(
-        e.HasField("workflow_execution_update_completed_event_attributes") for e in size.events
-    )
-    writes = sum(
-        e.HasField("marker_recorded_event_attributes")
-        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
-        for e in size.events
-    )
+    completions = size.count("workflow_execution_update_completed_event_attributes")
     assert completions == 21
-    assert writes <= completions + 1  # one store write per Update, and registration's
+    assert size.count("activity_task_scheduled_event_attributes") == 0
+    assert (
+        size.local_activities <= completions + 1
+    )  # one store write per Update, and registration's
