@@ -97,7 +97,7 @@ class HistorySize:
 
     def count(self, attributes: str) -> int:
         """Events of one kind, by their attributes' field, e.g. "timer_fired_event_attributes"."""
-        return sum(e.HasField(attributes) for e in self.events)
+        return sum(e.WhichOneof("attributes") == attributes for e in self.events)
 
     @property
     def local_activities(self) -> int:
