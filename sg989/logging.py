@@ -73,6 +73,11 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+# A logger used once keeps the configuration of that moment for good. The tests reconfigure
+# structlog to capture lines, so they turn this off (tests/conftest.py).
+CACHE_LOGGERS = True
+
+
 def configure_logging(log_format: str = "console", level: int = logging.INFO) -> None:
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer()
@@ -94,7 +99,7 @@ def configure_logging(log_format: str = "console", level: int = logging.INFO) ->
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=lambda *_args: _StderrLogger(),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=CACHE_LOGGERS,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[

@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 import store.models  # noqa: F401  (registers the tables)
 from domain.policy import DeadlinePolicy
+from sg989 import logging as sg989_logging
 from sg989.codec import encrypted_converter
 from sg989.keys import parse_keys
 from sg989.policy_files import load_policy
@@ -34,6 +35,12 @@ TEST_RING = parse_keys(TEST_KEYS, "tests")
 TEST_CONVERTER = encrypted_converter(TEST_RING)
 # The Temporal servers' start-up wait; a whole suite on a loaded machine can need more than 5 s.
 STARTUP = timedelta(seconds=60)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def uncached_loggers() -> None:
+    """A CLI test configures logging; cached loggers would then ignore a later test's capture."""
+    sg989_logging.CACHE_LOGGERS = False
 
 
 @pytest.fixture(scope="session", autouse=True)

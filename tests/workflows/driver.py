@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from temporalio.client import Client, WorkflowHandle
 
+from api.updates import new_update_id
 from domain.case import (
     Actor,
     CaseState,
@@ -113,6 +114,7 @@ class CaseDriver:
         return await self.handle.execute_update(
             CaseWorkflow.complete_task,
             CompleteTask(actor=by, task_id=task.task_id, payload=payload),
+            id=new_update_id(),  # as the API sends it
         )
 
     async def intake(self) -> None:
