@@ -25,15 +25,20 @@ check: for each of the class's ~160 members, and again for each base class's, th
 attributes with ``inspect.getattr_static``, each through the sandbox's wrapped ``isinstance``
 (about 250,000 calls per case loaded). ``fast_update_method_check`` answers "no" at once for
 a member that has no ``_defn`` attribute at all (the Protocol cannot match it either) and
-asks the Protocol itself otherwise, so the answer is the same for every member.
+asks the Protocol itself otherwise, so the answer is the same for every member. The same
+walk asks, for each base class's members, whether each is a function defined on that class,
+through ``inspect.getmodule`` twice; ``fast_update_method_check`` also installs the same test
+written out (``sys.modules.get(fn.__module__)``, which is what ``inspect.getmodule`` returns for
+a function and for a class).
 """
 
 from __future__ import annotations
 
 import inspect
+import sys
 import threading
-from collections.abc import Mapping
-from types import CodeType
+from collections.abc import Callable, Mapping
+from types import CodeType, FunctionType
 from typing import Any
 
 import temporalio.workflow
@@ -132,7 +137,8 @@ def _may_have_attribute(obj: Any, name: str) -> bool:
 
 
 class _UpdateMethodCheck(type):
-    protocol: Any = None
+    protocol: Any = None  # the SDK's, kept for the members that do have ``_defn``
+    sdk_is_unbound_method_on_cls: Any = None  # the SDK's, kept for tests/workflows/test_sandbox.py
 
     def __instancecheck__(cls, obj: Any) -> bool:
         if not _may_have_attribute(obj, UPDATE_ATTRIBUTE):
@@ -142,6 +148,16 @@ class _UpdateMethodCheck(type):
 
 class FastUpdateMethodMultiParam(metaclass=_UpdateMethodCheck):
     """Stands in for ``UpdateMethodMultiParam`` where ``@workflow.defn`` checks members."""
+
+
+def is_unbound_method_on_cls(fn: Callable[..., Any], cls: type) -> bool:
+    """The SDK's ``_is_unbound_method_on_cls`` without ``inspect``'s generic look-ups: a plain
+    function (FunctionType cannot be subclassed) from the class's module, named in its body."""
+    return (
+        type(fn) is FunctionType
+        and sys.modules.get(fn.__module__) is sys.modules.get(cls.__module__)
+        and fn.__qualname__.rsplit(".", 1)[0] == cls.__name__
+    )
 
 
 def fast_update_method_check() -> bool:
@@ -159,6 +175,10 @@ def fast_update_method_check() -> bool:
         return False
     _UpdateMethodCheck.protocol = current
     _definition.UpdateMethodMultiParam = FastUpdateMethodMultiParam  # type: ignore[misc,assignment]
+    sdk_check = getattr(_definition, "_is_unbound_method_on_cls", None)
+    if sdk_check is not None:
+        _UpdateMethodCheck.sdk_is_unbound_method_on_cls = sdk_check
+        _definition._is_unbound_method_on_cls = is_unbound_method_on_cls
     return True
 
 
