@@ -405,7 +405,7 @@ async def main(
     if only in ("all", "history"):
         await history_of_full_path(engine)
         print()
-    if only in ("all", "throughput"):
+    if only in ("all", "throughput", "phases"):
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(temporal_cli_path()),
             data_converter=bench_converter(),
@@ -413,6 +413,11 @@ async def main(
         )
         async with env:
             await ready_for_cases(env.client)
+            if only == "phases":  # where the milliseconds go at concurrency 1
+                from benchmarks.phases import phases
+
+                await phases(env.client, engine, rounds)
+                return
             await throughput(env, engine, rounds, levels, repeats)
 
 
@@ -424,7 +429,9 @@ if __name__ == "__main__":
     parser.add_argument(
         "--repeats", type=int, default=2, help="interleaved rounds of the four at each level"
     )
-    parser.add_argument("--only", choices=("all", "history", "throughput", "memory"), default="all")
+    parser.add_argument(
+        "--only", choices=("all", "history", "throughput", "memory", "phases"), default="all"
+    )
     parser.add_argument(
         "--cases", type=int, default=10_000, help="open cases for the memory measurement"
     )
