@@ -16,7 +16,8 @@ Each at concurrency 1, 5 and 20 (one case or workflow per concurrent client), th
 interleaved over `--repeats` rounds so that a load change on the machine hits them alike.
 Updates/s is wall-clock throughput summed over the rounds; latencies are per Update. Then the
 history of one case on the full investigation path and activities per Update: see
-benchmarks/history_size.py; `--only memory`: see benchmarks/memory.py.
+benchmarks/history_size.py; `--only memory`: see benchmarks/memory.py; `--only phases` (where
+the milliseconds of one completion go at concurrency 1): see benchmarks/phases.py.
 """
 
 from __future__ import annotations
