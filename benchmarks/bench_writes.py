@@ -16,7 +16,8 @@ Each at concurrency 1, 5 and 20 (one case or workflow per concurrent client), th
 interleaved over `--repeats` rounds so that a load change on the machine hits them alike.
 Updates/s is wall-clock throughput summed over the rounds; latencies are per Update. Then the
 history of one case on the full investigation path and activities per Update: see
-benchmarks/history_size.py; `--only memory`: see benchmarks/memory.py.
+benchmarks/history_size.py; `--only memory`: see benchmarks/memory.py; `--only phases` (where
+the milliseconds of one completion go at concurrency 1): see benchmarks/phases.py.
 """
 
 from __future__ import annotations
@@ -405,7 +406,7 @@ async def main(
     if only in ("all", "history"):
         await history_of_full_path(engine)
         print()
-    if only in ("all", "throughput"):
+    if only in ("all", "throughput", "phases"):
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(temporal_cli_path()),
             data_converter=bench_converter(),
@@ -413,6 +414,11 @@ async def main(
         )
         async with env:
             await ready_for_cases(env.client)
+            if only == "phases":  # where the milliseconds go at concurrency 1
+                from benchmarks.phases import phases
+
+                await phases(env.client, engine, rounds)
+                return
             await throughput(env, engine, rounds, levels, repeats)
 
 
@@ -424,7 +430,9 @@ if __name__ == "__main__":
     parser.add_argument(
         "--repeats", type=int, default=2, help="interleaved rounds of the four at each level"
     )
-    parser.add_argument("--only", choices=("all", "history", "throughput", "memory"), default="all")
+    parser.add_argument(
+        "--only", choices=("all", "history", "throughput", "memory", "phases"), default="all"
+    )
     parser.add_argument(
         "--cases", type=int, default=10_000, help="open cases for the memory measurement"
     )

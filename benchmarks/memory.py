@@ -7,7 +7,10 @@ sg989 worker`, so its RSS is the worker's alone) with the configured cache
 `--cache` overrides it). N cases are started (each runs its first workflow task and writes
 its first step), then the worker's RSS is read from /proc. Then one
 task completion on each of the most recently started cases (still cached) and on each of the
-first ones (evicted once N exceeds the cache), one at a time, p50 of each and their ratio.
+first ones (evicted once N exceeds the cache), one at a time: PROBES of each, as interleaved
+pairs (which of the two goes first alternates), so that a change of load on the machine hits
+both kinds alike. Printed: the p50 of each kind and their ratio, and the ratio per round of
+PAIRS_PER_ROUND pairs (median, min and max), so one noisy stretch shows as one round.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from tests.workflows.driver import COID, CaseDriver
 from workflows.case import CaseWorkflow
 
 QUEUE = "bench-memory"
-PROBES = 20  # completions timed on cached and on evicted cases each
+PROBES = 30  # completions timed on cached and on evicted cases each
+PAIRS_PER_ROUND = 6
 # Cases started but whose first workflow task has not stored its step yet: enough to keep the
 # worker busy without a queue of first workflow tasks that would outlast their 10 s timeout
 # on a loaded machine (24 did at load 10: each timed-out task is decided and written again).
@@ -113,6 +117,32 @@ async def start_cases(
     return drivers
 
 
+async def probe_pairs(
+    cached: list[CaseDriver], evicted: list[CaseDriver]
+) -> tuple[list[float], list[float]]:
+    """One completion on each case, a cached and an evicted one in turn (alternating which
+    goes first): seconds per completion, per kind, in the order taken."""
+    on_cached: list[float] = []
+    on_evicted: list[float] = []
+    for i, (warm, cold) in enumerate(zip(cached, evicted, strict=True)):
+        if i % 2:
+            on_evicted.append(await _complete_intake_receipt(cold.case_id, cold))
+            on_cached.append(await _complete_intake_receipt(warm.case_id, warm))
+        else:
+            on_cached.append(await _complete_intake_receipt(warm.case_id, warm))
+            on_evicted.append(await _complete_intake_receipt(cold.case_id, cold))
+    return on_cached, on_evicted
+
+
+def round_ratios(cached: list[float], evicted: list[float]) -> list[float]:
+    """evicted/cached p50 per round of PAIRS_PER_ROUND consecutive pairs."""
+    return [
+        statistics.median(evicted[i : i + PAIRS_PER_ROUND])
+        / statistics.median(cached[i : i + PAIRS_PER_ROUND])
+        for i in range(0, len(cached) - PAIRS_PER_ROUND + 1, PAIRS_PER_ROUND)
+    ]
+
+
 async def memory(cases: int, cache: int | None = None) -> None:
     cache = cache or Settings().worker_max_cached_workflows
     data_dir = Path(tempfile.mkdtemp(prefix="sg989-memory-"))
@@ -144,13 +174,24 @@ async def memory(cases: int, cache: int | None = None) -> None:
                 f"worker RSS with {cases} open cases: {full:.0f} MB (target < 1024 MB); "
                 f"started in {took:.0f} s ({cases / took:.1f} cases/s)"
             )
-            recent = [await _complete_intake_receipt(d.case_id, d) for d in drivers[-PROBES:]]
-            first = [await _complete_intake_receipt(d.case_id, d) for d in drivers[:PROBES]]
+            recent, first = await probe_pairs(drivers[-PROBES:], drivers[:PROBES])
             cached, evicted = statistics.median(recent), statistics.median(first)
-            kind = "evicted" if cases > cache + PROBES else "NOT evicted (fewer cases than cache)"
+            # Each evicted case loaded pushes the least recently used one out: the cached probes
+            # (the last PROBES started) stay cached while the cache holds 2 x PROBES cases.
+            evicts = cases > cache + PROBES and cache >= 2 * PROBES
+            kind = "evicted" if evicts else "NOT all evicted, or cached ones evicted (cache)"
             print(f"Update on a cached case:  p50 {cached * 1000:6.1f} ms (n={len(recent)})")
-            print(f"Update on the first cases ({kind}): p50 {evicted * 1000:6.1f} ms")
+            print(
+                f"Update on the first cases ({kind}): p50 {evicted * 1000:6.1f} ms (n={len(first)})"
+            )
             print(f"  ratio evicted/cached {evicted / cached:.2f} (target <= 2)")
+            rounds = round_ratios(recent, first)
+            print(
+                f"  per round of {PAIRS_PER_ROUND} pairs: median {statistics.median(rounds):.2f}, "
+                f"min {min(rounds):.2f}, max {max(rounds):.2f} ("
+                + " ".join(f"{r:.2f}" for r in rounds)
+                + ")"
+            )
             print(f"worker RSS at the end: {rss_mb(worker.pid):.0f} MB")
         finally:
             worker.terminate()

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import PydanticPayloadConverter
-from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.converter import DataConverter, EncodingPayloadConverter, PayloadCodec
 
 from domain.public import PublicText
 from sg989.keys import KeyRing, load_keyring
@@ -129,7 +129,22 @@ def is_contentless(payload: Payload) -> bool:
 
 
 class PublicAwarePayloadConverter(PydanticPayloadConverter):
-    """The pydantic converter; a ``PublicText`` value is marked so the codec leaves it clear."""
+    """The pydantic converter; a ``PublicText`` value is marked so the codec leaves it clear.
+
+    The SDK builds one per workflow activation (a data converter with that workflow's context)
+    and one per workflow instance it loads: all of them share one set of encoding converters,
+    so building one costs a dict, and the pydantic type adapters the JSON converter caches are
+    built once per process instead of once per case loaded."""
+
+    _shared: ClassVar[tuple[EncodingPayloadConverter, ...]] = ()
+
+    def __init__(self) -> None:
+        shared = PublicAwarePayloadConverter._shared
+        if not shared:
+            super().__init__()
+            PublicAwarePayloadConverter._shared = tuple(self.converters.values())
+            return
+        self._set_converters(*shared)
 
     def to_payloads(self, values: Sequence[Any]) -> list[Payload]:
         payloads = super().to_payloads(values)

@@ -17,13 +17,28 @@ applied) and changes two things:
 It builds on the SDK's private ``_Instance``. Where an SDK version lacks what it relies on,
 ``workflow_runner`` in sg989/worker.py falls back to the stock runner
 (tests/workflows/test_sandbox.py says which one is in use with the installed SDK).
+
+Loading a case (new, or evicted from the cache) imports the workflow modules afresh in a new
+sandbox, which runs ``@workflow.defn`` on ``CaseWorkflow`` again. Half of that went to one
+check: for each of the class's ~160 members, and again for each base class's, the SDK asks
+``isinstance(member, UpdateMethodMultiParam)``, a runtime Protocol whose check looks up three
+attributes with ``inspect.getattr_static``, each through the sandbox's wrapped ``isinstance``
+(about 250,000 calls per case loaded). ``fast_update_method_check`` answers "no" at once for
+a member that has no ``_defn`` attribute at all (the Protocol cannot match it either) and
+asks the Protocol itself otherwise, so the answer is the same for every member. The same
+walk asks, for each base class's members, whether each is a function defined on that class,
+through ``inspect.getmodule`` twice; ``fast_update_method_check`` also installs the same test
+written out (``sys.modules.get(fn.__module__)``, which is what ``inspect.getmodule`` returns for
+a function and for a class).
 """
 
 from __future__ import annotations
 
 import inspect
+import sys
 import threading
-from types import CodeType
+from collections.abc import Callable, Mapping
+from types import CodeType, FunctionType
 from typing import Any
 
 import temporalio.workflow
@@ -104,9 +119,73 @@ if _SdkInstance is not None:
             return inside.get_external_store_context(command_info)
 
 
+UPDATE_ATTRIBUTE = "_defn"  # what ``@workflow.update`` sets on the function it decorates
+
+
+def _may_have_attribute(obj: Any, name: str) -> bool:
+    """False only where ``inspect.getattr_static(obj, name)`` finds nothing: not in the
+    object's own ``__dict__`` nor in its type's MRO. A class is left to the full check."""
+    if isinstance(obj, type):
+        return True
+    try:
+        own = object.__getattribute__(obj, "__dict__")
+    except AttributeError:
+        own = None
+    if isinstance(own, Mapping) and name in own:
+        return True
+    return any(name in vars(klass) for klass in type(obj).__mro__)
+
+
+class _UpdateMethodCheck(type):
+    protocol: Any = None  # the SDK's, kept for the members that do have ``_defn``
+    sdk_is_unbound_method_on_cls: Any = None  # the SDK's, kept for tests/workflows/test_sandbox.py
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        if not _may_have_attribute(obj, UPDATE_ATTRIBUTE):
+            return False
+        return isinstance(obj, cls.protocol)
+
+
+class FastUpdateMethodMultiParam(metaclass=_UpdateMethodCheck):
+    """Stands in for ``UpdateMethodMultiParam`` where ``@workflow.defn`` checks members."""
+
+
+def is_unbound_method_on_cls(fn: Callable[..., Any], cls: type) -> bool:
+    """The SDK's ``_is_unbound_method_on_cls`` without ``inspect``'s generic look-ups: a plain
+    function (FunctionType cannot be subclassed) from the class's module, named in its body."""
+    return (
+        type(fn) is FunctionType
+        and sys.modules.get(fn.__module__) is sys.modules.get(cls.__module__)
+        and fn.__qualname__.rsplit(".", 1)[0] == cls.__name__
+    )
+
+
+def fast_update_method_check() -> bool:
+    """Make ``@workflow.defn``'s member check answer "no" fast; True if it is in place."""
+    try:
+        from temporalio.workflow import _definition
+    except ImportError:  # pragma: no cover - an SDK without the private module
+        return False
+    current = getattr(_definition, "UpdateMethodMultiParam", None)
+    if current is FastUpdateMethodMultiParam:
+        return True
+    if current is None or not hasattr(current, "__protocol_attrs__"):
+        return False  # not the runtime Protocol this was written against
+    if UPDATE_ATTRIBUTE not in current.__protocol_attrs__:
+        return False
+    _UpdateMethodCheck.protocol = current
+    _definition.UpdateMethodMultiParam = FastUpdateMethodMultiParam  # type: ignore[misc,assignment]
+    sdk_check = getattr(_definition, "_is_unbound_method_on_cls", None)
+    if sdk_check is not None:
+        _UpdateMethodCheck.sdk_is_unbound_method_on_cls = sdk_check
+        _definition._is_unbound_method_on_cls = is_unbound_method_on_cls
+    return True
+
+
 class LeanSandboxedWorkflowRunner(SandboxedWorkflowRunner):
     """``SandboxedWorkflowRunner`` whose instances enter the sandbox without recompiling."""
 
     def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
+        fast_update_method_check()
         instance: WorkflowInstance = _LeanInstance(det, self.runner_class, self.restrictions)
         return instance

@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.case import Actor, CaseState, Outcome, TaskState
     from domain.phases import TASK_LABEL, Phase, TaskType, task_owner
     from domain.roles import Role
-    from domain.rows import CaseRows
+    from domain.rows import CaseRows, RowChanges
     from domain.transition import AuditEventIn, CaseStep, Notification, StepEvent, Transition
 
 from workflows import patches, search
@@ -141,14 +141,16 @@ class CaseRuntime:
     async def _write_step(self) -> None:
         """Everything emitted since the last write, with the rows that changed, in one go."""
         events, self._pending = self._pending, []
-        rows = CaseRows.of(self.s)
-        resync = self._resync and not workflow.unsafe.is_replaying()
-        step = CaseStep(
-            case_id=self.s.case_id,
-            events=events,
-            rows=rows.everything() if resync else rows.changes_since(self._written),
-            resync=resync,
-        )
+        replaying = workflow.unsafe.is_replaying()
+        # Replaying, the write is not run again (its marker holds the result) and its input is
+        # not compared with history: no rows are worked out. Then nothing counts as written,
+        # and the first live step carries every row (resync) anyway.
+        rows = None if replaying else CaseRows.of(self.s)
+        resync = self._resync and not replaying
+        changes = RowChanges()
+        if rows is not None:
+            changes = rows.everything() if resync else rows.changes_since(self._written)
+        step = CaseStep(case_id=self.s.case_id, events=events, rows=changes, resync=resync)
         self._writing = True
         try:
             await workflow.execute_local_activity(

@@ -52,3 +52,57 @@ def test_the_worker_runs_the_lean_sandbox_with_the_installed_sdk() -> None:
     runner = workflow_runner()
     assert isinstance(runner, LeanSandboxedWorkflowRunner)
     assert runner.restrictions.passthrough_modules >= set(PASSTHROUGH_MODULES)
+
+
+def test_the_fast_update_method_check_agrees_with_the_sdk_protocol() -> None:
+    """Loading a case in a fresh sandbox re-applies ``@workflow.defn``, which asks of every
+    member whether it is an update method; sg989/sandbox.py answers that faster. Its answer
+    must be the SDK Protocol's for every member of CaseWorkflow and of each of its bases."""
+    import inspect
+
+    from temporalio.workflow import _definition
+
+    from sg989.sandbox import (
+        FastUpdateMethodMultiParam,
+        _UpdateMethodCheck,
+        fast_update_method_check,
+    )
+    from workflows.case import CaseWorkflow
+
+    assert fast_update_method_check()
+    assert _definition.UpdateMethodMultiParam is FastUpdateMethodMultiParam
+    protocol = _UpdateMethodCheck.protocol
+    members = [m for cls in CaseWorkflow.__mro__ for _, m in inspect.getmembers(cls)]
+    updates = [m for m in members if isinstance(m, protocol)]
+    assert len(updates) >= 10  # complete_task, extend_task, claim_task...
+    assert [m for m in members if isinstance(m, FastUpdateMethodMultiParam)] == updates
+    defn = _definition._Definition.must_from_class(CaseWorkflow)
+    assert {"complete_task", "extend_task", "reopen"} <= set(defn.updates)
+
+
+def test_the_fast_defined_on_class_check_agrees_with_the_sdk() -> None:
+    """The same walk asks of every member of every base class whether it is a function defined
+    on that class: sg989/sandbox.py's answer is the SDK's for each (member, class) pair."""
+    import inspect
+
+    from temporalio.workflow import _definition
+
+    from sg989.sandbox import _UpdateMethodCheck, fast_update_method_check, is_unbound_method_on_cls
+    from workflows.case import CaseWorkflow
+
+    assert fast_update_method_check()
+    assert _definition._is_unbound_method_on_cls is is_unbound_method_on_cls
+    sdk = _UpdateMethodCheck.sdk_is_unbound_method_on_cls
+    classes = (*CaseWorkflow.__mro__, _Base, _Derived)  # two classes of one module too
+    pairs = [(m, owner) for cls in classes for _, m in inspect.getmembers(cls) for owner in classes]
+    defined_on = [(m, owner) for m, owner in pairs if sdk(m, owner)]
+    assert len(defined_on) >= 50  # the lifecycle's, the runtime's, the updates...
+    assert [(m, owner) for m, owner in pairs if is_unbound_method_on_cls(m, owner)] == defined_on
+
+
+class _Base:
+    def on_base(self) -> None: ...
+
+
+class _Derived(_Base):
+    def on_derived(self) -> None: ...
