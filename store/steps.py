@@ -44,8 +44,10 @@ from store.statements import (
     TASK,
     VISIT,
     built_once,
+    fetch,
     insert_of,
     params_of,
+    run,
     update_of,
 )
 
@@ -131,7 +133,7 @@ def _recorded_from(connection: Connection, step: CaseStep) -> tuple[str, Recorde
             EVENT.c.seq, EVENT.c.hash, EVENT.c.occurred_at, EVENT.c.event_type, EVENT.c.mac
         ).where(EVENT.c.case_id == bindparam("case_id"), EVENT.c.seq >= bindparam("first")),
     )
-    found = connection.execute(stmt, {"case_id": step.case_id, "first": step.first_seq - 1})
+    found = fetch(connection, stmt, {"case_id": step.case_id, "first": step.first_seq - 1})
     recorded: Recorded = {seq: (hash_, at, type_, mac) for seq, hash_, at, type_, mac in found}
     if step.first_seq == 1:
         prev_hash = GENESIS_HASH
@@ -165,8 +167,7 @@ def _write_case(connection: Connection, step: CaseStep) -> None:
         )
 
     stmt = built_once(("case", names, closing), build)
-    done = connection.execute(stmt, params_of({"case_id": step.case_id}, values))
-    if done.rowcount:
+    if run(connection, stmt, params_of({"case_id": step.case_id}, values)):
         return
     if columns is None:
         raise ValueError(f"case {step.case_id}: the first step must carry the case row")
@@ -183,9 +184,8 @@ def _write_betrokkenen(connection: Connection, case_id: str, changed: list[Betro
     for state in changed:
         values = _utc_values(state)
         stmt = update_of(BETROKKENE, ("case_id", "ref"), tuple(values))
-        done = connection.execute(stmt, params_of({"case_id": case_id, "ref": state.ref}, values))
-        if not done.rowcount:
-            connection.execute(insert_of(BETROKKENE), {"case_id": case_id, **values})
+        if not run(connection, stmt, params_of({"case_id": case_id, "ref": state.ref}, values)):
+            run(connection, insert_of(BETROKKENE), {"case_id": case_id, **values})
 
 
 def _write_parties(connection: Connection, case_id: str, added: list[str]) -> None:
@@ -219,21 +219,21 @@ def _write_measures(connection: Connection, case_id: str, changed: list[MeasureR
                 "betrokkene_ref": wanted.betrokkene_ref,
                 "measure": measure,
             }
-            done = connection.execute(stmt, params_of(where, {"decided_at": decided_at}))
-            if not done.rowcount:
-                connection.execute(insert_of(MEASURE), {**where, "decided_at": decided_at})
+            if not run(connection, stmt, params_of(where, {"decided_at": decided_at})):
+                run(connection, insert_of(MEASURE), {**where, "decided_at": decided_at})
 
 
 def _write_tasks(connection: Connection, case_id: str, changed: list[TaskRow]) -> None:
     if not changed:
         return
+    ids = {f"id{n}": t.task_id for n, t in enumerate(changed)}
     existing = built_once(
-        ("tasks-existing",),
+        ("tasks-existing", len(ids)),
         lambda: core_select(TASK.c.task_id, TASK.c.case_id).where(
-            TASK.c.task_id.in_(bindparam("ids", expanding=True))
+            TASK.c.task_id.in_([bindparam(name) for name in ids])
         ),
     )
-    found = connection.execute(existing, {"ids": [t.task_id for t in changed]})
+    found = fetch(connection, existing, ids)
     owners: dict[str, str] = {task_id: owner for task_id, owner in found}
     updates: list[dict[str, Any]] = []
     new: list[dict[str, Any]] = []
@@ -249,9 +249,9 @@ def _write_tasks(connection: Connection, case_id: str, changed: list[TaskRow]) -
             updates.append(params_of({"task_id": state.task_id}, values))
     if updates:
         columns = tuple(name for name in TaskRow.model_fields if name != "task_id")
-        connection.execute(update_of(TASK, ("task_id",), columns), updates)
+        run(connection, update_of(TASK, ("task_id",), columns), updates)
     if new:
-        connection.execute(insert_of(TASK), new)
+        run(connection, insert_of(TASK), new)
 
 
 def _event_rows(step: CaseStep, prev_hash: str, key: bytes) -> list[dict[str, Any]]:
@@ -304,11 +304,11 @@ def _write_events(
                 }
             )
     if rows[skip:]:
-        connection.execute(insert_of(EVENT), rows[skip:])
+        run(connection, insert_of(EVENT), rows[skip:])
     if notes:
-        connection.execute(insert_of(OUTBOX), notes)
+        run(connection, insert_of(OUTBOX), notes)
     if points:
-        connection.execute(insert_of(CHECKPOINT), points)
+        run(connection, insert_of(CHECKPOINT), points)
     phases.write()
     last_hash = rows[-1]["hash"]
     head = {
@@ -316,11 +316,12 @@ def _write_events(
         "hash": last_hash,
         "mac": head_mac(key, case_id, step.last_seq, last_hash),
     }
-    done = connection.execute(
-        update_of(HEAD, ("case_id",), tuple(head)), params_of({"case_id": case_id}, head)
-    )
-    if not done.rowcount:
-        connection.execute(insert_of(HEAD), {"case_id": case_id, **head})
+    if not run(
+        connection,
+        update_of(HEAD, ("case_id",), tuple(head)),
+        params_of({"case_id": case_id}, head),
+    ):
+        run(connection, insert_of(HEAD), {"case_id": case_id, **head})
 
 
 class _PhaseVisits:
@@ -338,7 +339,8 @@ class _PhaseVisits:
                 .limit(1)
             ),
         )
-        self.open = connection.execute(current, {"case_id": case_id}).first()
+        found = fetch(connection, current, {"case_id": case_id})
+        self.open = found[0] if found else None
         self.phase = self.open[1] if self.open else None
         self.left_at: datetime | None = None
         self.entered: list[dict[str, Any]] = []
@@ -356,9 +358,10 @@ class _PhaseVisits:
 
     def write(self) -> None:
         if self.open is not None and self.left_at is not None:
-            self.connection.execute(
+            run(
+                self.connection,
                 update_of(VISIT, ("id",), ("left_at",)),
                 params_of({"id": self.open[0]}, {"left_at": self.left_at}),
             )
         if self.entered:
-            self.connection.execute(insert_of(VISIT), self.entered)
+            run(self.connection, insert_of(VISIT), self.entered)
