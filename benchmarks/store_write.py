@@ -6,7 +6,7 @@ Writes the steps of realistic cases into a fresh, migrated SQLite file (WAL,
 ``synchronous=FULL`` as shipped): a registration step (case row, first task, two events, a
 notification, the melder as party), then one step per task completion (the task closed, the
 next one opened, two or three events with details, notifications, a phase change and a
-betrokkene update now and then, a signed checkpoint every tenth event) and, once per case, the
+betrokkene update and a measure now and then, a signed checkpoint every tenth event) and, once per case, the
 resync step a worker writes after loading a case (every row). Each step goes through
 ``StoreActivities.record_step`` as the worker calls it (group commit, logging), the cases
 interleaved as at concurrency. Prints wall and CPU µs per step (CPU is this process's own time;
@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from domain.rows import BetrokkeneRow, CaseRow, RowChanges, TaskRow
+from domain.rows import BetrokkeneRow, CaseRow, MeasureRows, RowChanges, TaskRow
 from domain.transition import AuditEventIn, CaseStep, Notification, StepEvent
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -146,11 +146,15 @@ def case_steps(case_id: str, steps: int) -> Iterator[CaseStep]:
         if n % 4 == 0:
             betrokkene = betrokkene.model_copy(update={"in_onderzoek": True, "besluit_at": at})
             betrokkenen = [betrokkene]
+        measures = []
+        if n % 6 == 0:
+            measures = [MeasureRows(betrokkene_ref="BTR-1", measures=["berisping"], decided_at=at)]
         resync = n == 3  # the first step a worker writes after loading the case
         rows = RowChanges(
             case=_case_row(phase) if resync else case_row,
             tasks=list(tasks.values()) if resync else changed,
             betrokkenen=[betrokkene] if resync else betrokkenen,
+            measures=measures,
             parties=["melder-1"] if resync else [],
         )
         yield CaseStep(case_id=case_id, events=events, rows=rows, resync=resync)
