@@ -5,8 +5,8 @@
 Writes the steps of realistic cases into a fresh, migrated SQLite file (WAL,
 ``synchronous=FULL`` as shipped): a registration step (case row, first task, two events, a
 notification, the melder as party), then one step per task completion (the task closed, the
-next one opened, two or three events with details, notifications, a phase change and a
-betrokkene update and a measure now and then, a signed checkpoint every tenth event) and, once per case, the
+next one opened, two or three events with details, notifications, a phase change, a betrokkene
+update and a measure now and then, a signed checkpoint every tenth event) and, once per case, the
 resync step a worker writes after loading a case (every row). Each step goes through
 ``StoreActivities.record_step`` as the worker calls it (group commit, logging), the cases
 interleaved as at concurrency. Prints wall and CPU µs per step (CPU is this process's own time;
