@@ -28,6 +28,7 @@ from store.group_commit import GroupCommit
 from store.models import AuditEvent, ProjectionFailure
 from store.phantoms import StaleStep
 from store.projection import apply_transition
+from store.step_rows import StepRows
 from store.steps import StepOutcome, write_step
 
 log = structlog.get_logger(__name__)
@@ -50,9 +51,10 @@ class StoreActivities:
         A phantom tail (events a dead worker committed that the case's history never accepted)
         is replaced by the step: a warning and sg989_phantom_events_replaced count it."""
         outcomes: list[StepOutcome] = []
+        prepared = StepRows(step)  # before the transaction: less time holding the write lock
 
         def write(session: Session) -> bool:
-            outcomes.append(write_step(session, step))
+            outcomes.append(write_step(session, step, prepared))
             return outcomes[-1].applied
 
         try:

@@ -51,22 +51,58 @@ def event_hash(
     details: dict[str, Any],
     prev_hash: str,
 ) -> str:
-    canonical = json.dumps(
+    """SHA-256 of the event's canonical JSON (sorted keys, compact, UTF-8), prev_hash included."""
+    return chained_hash(
+        canonical_around_prev(
+            case_id=case_id,
+            seq=seq,
+            event_type=event_type,
+            occurred_at=occurred_at,
+            actor_sub=actor_sub,
+            actor_name=actor_name,
+            actor_role=actor_role,
+            details=normalise_details(details),
+        ),
+        prev_hash,
+    )
+
+
+def canonical_around_prev(
+    *,
+    case_id: str,
+    seq: int,
+    event_type: str,
+    occurred_at: datetime | None,
+    actor_sub: str | None,
+    actor_name: str | None,
+    actor_role: str | None,
+    details: dict[str, Any],
+) -> tuple[str, str]:
+    """An event's canonical JSON before and after its prev_hash value, for ``chained_hash``.
+
+    ``details`` must be normalised (``normalise_details``). With sorted keys every other key
+    comes before "prev_hash" and "seq" after it, so the content is serialised once, before the
+    hash it links to is known (outside the store's write lock)."""
+    content = json.dumps(
         {
             "case_id": case_id,
-            "seq": seq,
             "event_type": event_type,
             "occurred_at": _utc_iso(occurred_at) if occurred_at else None,
             "actor_sub": actor_sub,
             "actor_name": actor_name,
             "actor_role": actor_role,
-            "details": normalise_details(details),
-            "prev_hash": prev_hash,
+            "details": details,
         },
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
     )
+    return content[:-1] + ',"prev_hash":', f',"seq":{json.dumps(seq)}}}'
+
+
+def chained_hash(around: tuple[str, str], prev_hash: str) -> str:
+    before, after = around
+    canonical = before + json.dumps(prev_hash, ensure_ascii=False) + after
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -18,18 +18,14 @@ from sqlalchemy import Connection, Executable, bindparam, func, insert, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session
 
-from domain.rows import BetrokkeneRow, MeasureRows, TaskRow
+from domain.rows import MeasureRows, TaskRow
 from domain.transition import CaseStep
 from store.audit import (
     CHECKPOINT_EVERY,
     GENESIS_HASH,
     checkpoint_mac,
-    event_hash,
     head_mac,
-    normalise_details,
-    sealed_event,
 )
-from store.audit_key import audit_key
 from store.phantoms import Recorded, refuse_if_stale, remove_phantom
 from store.projection import OutOfOrderTransition, _utc, _utc_values
 from store.statements import (
@@ -50,6 +46,7 @@ from store.statements import (
     run,
     update_of,
 )
+from store.step_rows import StepRows
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,7 @@ def apply_step(session: Session, step: CaseStep) -> bool:
     return write_step(session, step).applied
 
 
-def write_step(session: Session, step: CaseStep) -> StepOutcome:
+def write_step(session: Session, step: CaseStep, prepared: StepRows | None = None) -> StepOutcome:
     """Writes ``step`` in the caller's transaction, idempotent on (case, seq).
 
     The workflow is the only writer of its case and its state is rebuilt from the history
@@ -85,12 +82,14 @@ def write_step(session: Session, step: CaseStep) -> StepOutcome:
     step's events are hashed as they would be written; an identical recorded prefix is kept,
     and from the first difference the recorded tail is replaced by the step, in this
     transaction, so the chain stays whole and ends where the workflow's own count does.
+
+    ``prepared`` (``StepRows(step)``, built before the transaction) saves that work while the
+    store's write lock is held.
     """
-    _check_sequence(step)
+    prepared = prepared or StepRows(step)
     connection = session.connection()
     prev_hash, recorded = _recorded_from(connection, step)
-    key = audit_key()
-    rows = _event_rows(step, prev_hash, key)
+    rows = prepared.events(prev_hash)
     same = 0
     for row in rows:
         if recorded.get(row["seq"], ("",))[0] != row["hash"]:
@@ -111,18 +110,12 @@ def write_step(session: Session, step: CaseStep) -> StepOutcome:
             notifications_already_sent=sent,
         )
     _write_case(connection, step)
-    _write_betrokkenen(connection, step.case_id, step.rows.betrokkenen)
+    _write_betrokkenen(connection, step.case_id, prepared.betrokkenen)
     _write_measures(connection, step.case_id, step.rows.measures)
-    _write_tasks(connection, step.case_id, step.rows.tasks)
+    _write_tasks(connection, step.case_id, prepared.tasks)
     _write_parties(connection, step.case_id, step.rows.parties)
-    _write_events(connection, step, rows, same, key)
+    _write_events(connection, prepared, rows, same)
     return outcome
-
-
-def _check_sequence(step: CaseStep) -> None:
-    seqs = [item.seq for item in step.events]
-    if seqs[0] < 1 or seqs != list(range(seqs[0], seqs[0] + len(seqs))):
-        raise ValueError(f"case {step.case_id}: the events of a step must be 1, 2, ...: {seqs}")
 
 
 def _recorded_from(connection: Connection, step: CaseStep) -> tuple[str, Recorded]:
@@ -180,11 +173,12 @@ def _case_defaults() -> dict[str, Any]:
     return {name: arg for name, arg in defaults.items() if arg is not None and not callable(arg)}
 
 
-def _write_betrokkenen(connection: Connection, case_id: str, changed: list[BetrokkeneRow]) -> None:
-    for state in changed:
-        values = _utc_values(state)
+def _write_betrokkenen(
+    connection: Connection, case_id: str, changed: list[tuple[str, dict[str, Any]]]
+) -> None:
+    for ref, values in changed:
         stmt = update_of(BETROKKENE, ("case_id", "ref"), tuple(values))
-        if not run(connection, stmt, params_of({"case_id": case_id, "ref": state.ref}, values)):
+        if not run(connection, stmt, params_of({"case_id": case_id, "ref": ref}, values)):
             run(connection, insert_of(BETROKKENE), {"case_id": case_id, **values})
 
 
@@ -223,10 +217,12 @@ def _write_measures(connection: Connection, case_id: str, changed: list[MeasureR
                 run(connection, insert_of(MEASURE), {**where, "decided_at": decided_at})
 
 
-def _write_tasks(connection: Connection, case_id: str, changed: list[TaskRow]) -> None:
+def _write_tasks(
+    connection: Connection, case_id: str, changed: list[tuple[str, dict[str, Any]]]
+) -> None:
     if not changed:
         return
-    ids = {f"id{n}": t.task_id for n, t in enumerate(changed)}
+    ids = {f"id{n}": task_id for n, (task_id, _) in enumerate(changed)}
     existing = built_once(
         ("tasks-existing", len(ids)),
         lambda: core_select(TASK.c.task_id, TASK.c.case_id).where(
@@ -237,16 +233,14 @@ def _write_tasks(connection: Connection, case_id: str, changed: list[TaskRow]) -
     owners: dict[str, str] = {task_id: owner for task_id, owner in found}
     updates: list[dict[str, Any]] = []
     new: list[dict[str, Any]] = []
-    for state in changed:
-        values = _utc_values(state)
-        values["assignees"] = list(state.assignees)
-        owner = owners.get(state.task_id)
+    for task_id, values in changed:
+        owner = owners.get(task_id)
         if owner is None:
             new.append({"case_id": case_id, **values})
         elif owner != case_id:
-            raise ValueError(f"task {state.task_id} belongs to case {owner}, not {case_id}")
+            raise ValueError(f"task {task_id} belongs to case {owner}, not {case_id}")
         else:
-            updates.append(params_of({"task_id": state.task_id}, values))
+            updates.append(params_of({"task_id": task_id}, values))
     if updates:
         columns = tuple(name for name in TaskRow.model_fields if name != "task_id")
         run(connection, update_of(TASK, ("task_id",), columns), updates)
@@ -254,44 +248,20 @@ def _write_tasks(connection: Connection, case_id: str, changed: list[TaskRow]) -
         run(connection, insert_of(TASK), new)
 
 
-def _event_rows(step: CaseStep, prev_hash: str, key: bytes) -> list[dict[str, Any]]:
-    """The step's audit event rows as they are written: hash-chained and sealed."""
-    case_id = step.case_id
-    events: list[dict[str, Any]] = []
-    for item in step.events:
-        row: dict[str, Any] = {
-            "case_id": case_id,
-            "seq": item.seq,
-            "event_type": item.event.event_type,
-            "occurred_at": _utc(item.event.occurred_at),
-            "actor_sub": item.event.actor_sub,
-            "actor_name": item.event.actor_name,
-            "actor_role": item.event.actor_role,
-            "details": normalise_details(item.event.details),
-            "prev_hash": prev_hash,
-        }
-        row["hash"] = prev_hash = event_hash(**row)
-        row["mac"] = sealed_event(key, case_id, item.seq, prev_hash)
-        events.append(row)
-    return events
-
-
 def _write_events(
-    connection: Connection, step: CaseStep, rows: list[dict[str, Any]], skip: int, key: bytes
+    connection: Connection, prepared: StepRows, rows: list[dict[str, Any]], skip: int
 ) -> None:
     """Audit events from ``skip`` on (those before are recorded), phase visits, outbox,
     signed head/checkpoints."""
+    step, key = prepared.step, prepared.key
     case_id = step.case_id
     notes: list[dict[str, Any]] = []
     points: list[dict[str, Any]] = []
     phases = _PhaseVisits(connection, case_id)
-    for item, row in list(zip(step.events, rows, strict=True))[skip:]:
+    for item, row, of_event in list(zip(step.events, rows, prepared.notes, strict=True))[skip:]:
         at = row["occurred_at"]
         phases.at(item.phase, at)
-        notes += [
-            {"case_id": case_id, "seq": item.seq, "idx": idx, "created_at": at, **n.model_dump()}
-            for idx, n in enumerate(item.notifications)
-        ]
+        notes += of_event
         if item.seq % CHECKPOINT_EVERY == 0:
             mac = checkpoint_mac(key, case_id, item.seq, row["hash"])
             points.append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -11,7 +13,7 @@ from store_helpers import T0, apply, make_case, make_transition
 
 from domain.phases import Phase
 from store.audit import GENESIS_HASH, ChainVerification, event_hash, verify_chain
-from store.db import session_scope
+from store.db import as_utc, session_scope
 
 CASE = "ZK-2026-0001"
 STEPS = [
@@ -143,3 +145,50 @@ def test_the_hash_depends_on_the_moment_not_on_its_time_zone() -> None:
     assert hashed(utc) == hashed(utc.astimezone(timezone(timedelta(hours=1))))
     assert hashed(utc) == hashed(utc.replace(tzinfo=None))  # how SQLite hands it back
     assert hashed(utc) != hashed(utc + timedelta(microseconds=1))
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        {},
+        {"prev_hash": "in de details", "z": {"seq": 1}, "a": [1, 2.5, None, True]},
+        {
+            "reden": 'Ü "citaat" \u2028 ✓',
+            "op": datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=2))),
+        },
+    ],
+)
+@pytest.mark.parametrize("occurred_at", [None, T0, datetime(2026, 3, 2, 9, 0)])
+def test_an_event_hash_is_the_sha256_of_its_canonical_json(
+    details: dict[str, object], occurred_at: datetime | None
+) -> None:
+    """The write path serialises an event before it knows the hash it links to; the hash
+    stays the one a verifier computes from the documented form (what old chains hold)."""
+    fields = {
+        "case_id": CASE,
+        "seq": 12,
+        "event_type": "taak_afgerond",
+        "actor_sub": None,
+        "actor_name": "Ä. Adviseur",
+        "actor_role": "coid_adviseur",
+        "prev_hash": "ab" * 32,
+    }
+    canonical = json.dumps(
+        fields
+        | {
+            "occurred_at": _iso(occurred_at) if occurred_at else None,
+            "details": json.loads(json.dumps(details, default=_iso)),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    expected = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    assert event_hash(**fields, occurred_at=occurred_at, details=details) == expected  # type: ignore[arg-type]
+
+
+def _iso(moment: datetime) -> str:
+    """A moment as the timeline keeps it: UTC (a naive one is taken as UTC)."""
+    utc = as_utc(moment)
+    assert utc is not None
+    return utc.astimezone(UTC).isoformat()

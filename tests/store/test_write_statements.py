@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from benchmarks.store_write import interleaved
+from benchmarks.store_write import case_steps, interleaved
 from store import statements
+from store.audit import verify_chain
 from store.db import make_engine, session_scope
 from store.migrate import upgrade_to_head
 from store.models import SQLModel
@@ -72,3 +74,27 @@ def test_a_refused_row_raises_sqlalchemys_integrity_error(engine: Engine) -> Non
     with pytest.raises(exc.IntegrityError), session_scope(engine) as session:
         # No such case: the foreign key refuses it (and on a second run, the primary key).
         run(session.connection(), insert_of(PARTY), [{"case_id": "ZK-NONE", "sub": "x"}] * 2)
+
+
+def test_a_chain_worked_out_ahead_is_used_only_if_the_store_holds_its_link(
+    tmp_path: Path,
+) -> None:
+    """The hashes are worked out before the transaction from the last hash this process wrote
+    for the case; a store holding another one (another store, another writer) gets its own."""
+    first, second = list(case_steps("ZK-AHEAD", 2))
+    other = first.model_copy(deep=True)
+    other.events[0].event.details = {"unit": "elders"}
+    engines = []
+    for name in ("a", "b"):
+        url = fresh_database_url(tmp_path, name)
+        upgrade_to_head(url)
+        engines.append(make_engine(url))
+    a, b = engines
+    for engine, step in ((a, first), (b, other), (a, second)):  # b's hash is the last written
+        with session_scope(engine) as session:
+            assert write_step(session, step).applied
+    with Session(a) as session:
+        verdict = verify_chain(session, "ZK-AHEAD", workflow_seq=second.last_seq)
+    assert verdict.ok, verdict.reason
+    for engine in engines:
+        engine.dispose()
