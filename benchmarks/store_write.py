@@ -188,39 +188,54 @@ def main(cases: int, steps: int, repeats: int, profile: int) -> None:
     import structlog
 
     import activities.record as record_module
+    import store.db
     from store.steps import write_step
 
     structlog.configure(logger_factory=structlog.ReturnLoggerFactory())  # no log I/O billed
-    inner: list[float] = []
+    inner: dict[str, list[float]] = {"write": [], "commit": []}
 
     def measured(session: Any, step: CaseStep, *prepared: Any) -> Any:
         cpu = time.process_time()
         try:
             return write_step(session, step, *prepared)
         finally:
-            inner.append(time.process_time() - cpu)
+            inner["write"].append(time.process_time() - cpu)
+
+    commit = store.db.Session.commit
+
+    def committed(session: Any) -> None:
+        cpu = time.process_time()
+        try:
+            commit(session)
+        finally:
+            inner["commit"].append(time.process_time() - cpu)
 
     record_module.write_step = measured  # type: ignore[assignment]
+    setattr(store.db.Session, "commit", committed)
     print(f"{cases} cases x {steps} steps, each repeat on a fresh SQLite file (WAL, FULL)")
-    walls, cpus, writes = [], [], []
+    print("µs per step: record_step wall, its CPU; CPU of write_step in the transaction, commit")
+    walls, cpus, writes, commits = [], [], [], []
     for repeat in range(repeats):
         with tempfile.TemporaryDirectory() as folder:
             engine = fresh_engine(Path(folder))
             todo = interleaved(cases, steps, f"R{repeat}")
-            inner.clear()
+            inner["write"].clear()
+            inner["commit"].clear()
             wall, cpu = timed(todo, record_module.StoreActivities(engine).record_step)
             engine.dispose()
         walls.append(wall)
         cpus.append(cpu)
-        writes.append(sum(inner) / len(todo) * 1e6)
+        writes.append(sum(inner["write"]) / len(todo) * 1e6)
+        commits.append(sum(inner["commit"]) / len(todo) * 1e6)
         print(
-            f"repeat {repeat + 1}: record_step {wall:6.0f} µs wall, {cpu:5.0f} µs CPU per step; "
-            f"write_step in the transaction {writes[-1]:5.0f} µs CPU"
+            f"repeat {repeat + 1}: {wall:6.0f} wall {cpu:6.0f} CPU; "
+            f"write_step {writes[-1]:5.0f}, commit {commits[-1]:5.0f}"
         )
     print(
-        f"median per step: record_step {statistics.median(walls):.0f} µs wall, "
-        f"{statistics.median(cpus):.0f} µs CPU; write_step {statistics.median(writes):.0f} µs CPU"
+        f"median:   {statistics.median(walls):6.0f} wall {statistics.median(cpus):6.0f} CPU; "
+        f"write_step {statistics.median(writes):5.0f}, commit {statistics.median(commits):5.0f}"
     )
+    setattr(store.db.Session, "commit", commit)
     if profile:
         with tempfile.TemporaryDirectory() as folder:
             engine = fresh_engine(Path(folder))

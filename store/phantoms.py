@@ -27,7 +27,9 @@ from store.statements import (
     TASK,
     VISIT,
     built_once,
+    fetch,
     insert_of,
+    run,
 )
 
 # seq -> (hash, occurred_at, event_type, mac) of what the store holds from a step's first seq on
@@ -70,7 +72,8 @@ def remove_phantom(
     Returns how many of its notifications had already been sent."""
     case_id, first = step.case_id, phantom[0]
     of_tail = {"case_id": case_id, "first": first}
-    sent = connection.execute(
+    [(sent,)] = fetch(
+        connection,
         built_once(
             ("phantom-sent",),
             lambda: core_select(func.count()).where(
@@ -80,9 +83,10 @@ def remove_phantom(
             ),
         ),
         of_tail,
-    ).scalar_one()
+    )
     replaced_at = datetime.now(UTC)
-    connection.execute(
+    run(
+        connection,
         insert_of(REPLACED),
         [
             {
@@ -98,13 +102,14 @@ def remove_phantom(
         ],
     )
     for table in (EVENT, OUTBOX, CHECKPOINT):
-        connection.execute(_delete_from_seq(table), of_tail)
+        run(connection, _delete_from_seq(table), of_tail)
     # Phase visits carry moments, not seqs: the phantom's are those from its first event on
     # (a later workflow task than any accepted event, so strictly after them).
     moments = [_utc(at) for seq in phantom if (at := recorded[seq][1]) is not None]
     if moments:
         since = {"k_case_id": case_id, "since": min(moments)}
-        connection.execute(
+        run(
+            connection,
             built_once(
                 ("phantom-visits",),
                 lambda: VISIT.delete().where(
@@ -114,7 +119,8 @@ def remove_phantom(
             ),
             since,
         )
-        connection.execute(
+        run(
+            connection,
             built_once(
                 ("phantom-reopen",),
                 lambda: (

@@ -7,8 +7,10 @@ before steps existed; `store.steps.apply_step` writes one step with only the cha
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from functools import cache
+from typing import Any, TypeVar, cast, get_args
 
+from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from domain.case import BetrokkeneState, CaseState, TaskState
@@ -90,7 +92,22 @@ def _previous_hash(session: Session, case_id: str, seq: int) -> str:
 
 
 def _utc_values(row: CaseRow | TaskRow | BetrokkeneRow) -> dict[str, Any]:
-    return {name: _utc(getattr(row, name)) for name in type(row).model_fields}
+    fields, moments = _fields_of(type(row))
+    values = {name: getattr(row, name) for name in fields}
+    for name in moments:
+        values[name] = _utc(values[name])
+    return values
+
+
+@cache
+def _fields_of(model: type[BaseModel]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A row model's fields, and those that can hold a moment (the only ones ``_utc`` changes)."""
+
+    def moment(annotation: Any) -> bool:
+        return annotation is datetime or any(moment(a) for a in get_args(annotation))
+
+    fields = model.model_fields
+    return tuple(fields), tuple(n for n, f in fields.items() if moment(f.annotation))
 
 
 def _upsert_case(session: Session, case: CaseState, seq: int, occurred_at: datetime) -> None:
