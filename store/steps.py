@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Executable, bindparam, func, insert, update
+from sqlalchemy import Connection, Executable, bindparam, func, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session
 
@@ -164,7 +164,7 @@ def _write_case(connection: Connection, step: CaseStep) -> None:
         return
     if columns is None:
         raise ValueError(f"case {step.case_id}: the first step must carry the case row")
-    connection.execute(insert(CASE).values({**_case_defaults(), **values, "case_id": step.case_id}))
+    run(connection, insert_of(CASE), {**_case_defaults(), **values, "case_id": step.case_id})
 
 
 def _case_defaults() -> dict[str, Any]:
@@ -185,26 +185,21 @@ def _write_betrokkenen(
 def _write_parties(connection: Connection, case_id: str, added: list[str]) -> None:
     if not added:
         return
-    known = set(
-        connection.execute(core_select(PARTY.c.sub).where(PARTY.c.case_id == case_id)).scalars()
+    of_case = built_once(
+        ("parties",),
+        lambda: core_select(PARTY.c.sub).where(PARTY.c.case_id == bindparam("case_id")),
     )
+    known = {sub for (sub,) in fetch(connection, of_case, {"case_id": case_id})}
     new = [{"case_id": case_id, "sub": sub} for sub in dict.fromkeys(added) if sub not in known]
     if new:
-        connection.execute(insert_of(PARTY), new)
+        run(connection, insert_of(PARTY), new)
 
 
 def _write_measures(connection: Connection, case_id: str, changed: list[MeasureRows]) -> None:
     for wanted in changed:
         of_ref = {"case_id": case_id, "ref": wanted.betrokkene_ref}
-        dropped = built_once(
-            ("measures-dropped",),
-            lambda: MEASURE.delete().where(
-                MEASURE.c.case_id == bindparam("case_id"),
-                MEASURE.c.betrokkene_ref == bindparam("ref"),
-                MEASURE.c.measure.not_in(bindparam("kept", expanding=True)),
-            ),
-        )
-        connection.execute(dropped, {**of_ref, "kept": list(wanted.measures)})
+        kept = {f"kept{n}": measure for n, measure in enumerate(wanted.measures)}
+        run(connection, _measures_dropped(tuple(kept)), of_ref | kept)
         decided_at = _utc(wanted.decided_at)
         stmt = update_of(MEASURE, ("case_id", "betrokkene_ref", "measure"), ("decided_at",))
         for measure in wanted.measures:
@@ -215,6 +210,18 @@ def _write_measures(connection: Connection, case_id: str, changed: list[MeasureR
             }
             if not run(connection, stmt, params_of(where, {"decided_at": decided_at})):
                 run(connection, insert_of(MEASURE), {**where, "decided_at": decided_at})
+
+
+def _measures_dropped(kept: tuple[str, ...]) -> Executable:
+    """DELETE the betrokkene's measures but those named (each its own bound parameter)."""
+    return built_once(
+        ("measures-dropped", kept),
+        lambda: MEASURE.delete().where(
+            MEASURE.c.case_id == bindparam("case_id"),
+            MEASURE.c.betrokkene_ref == bindparam("ref"),
+            MEASURE.c.measure.not_in([bindparam(name) for name in kept]),
+        ),
+    )
 
 
 def _write_tasks(
