@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Executable, bindparam, func, update
 from sqlalchemy import select as core_select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from domain.rows import MeasureRows, TaskRow
@@ -229,6 +231,12 @@ def _write_tasks(
 ) -> None:
     if not changed:
         return
+    upsert = _tasks_upsert(connection.dialect.name)
+    if upsert is not None:
+        rows = [{"case_id": case_id, **values} for _, values in changed]
+        if run(connection, upsert, rows) == len(rows):
+            return
+    # A task id held by another case (the upsert left it alone), or no upsert here.
     ids = {f"id{n}": task_id for n, (task_id, _) in enumerate(changed)}
     existing = built_once(
         ("tasks-existing", len(ids)),
@@ -253,6 +261,25 @@ def _write_tasks(
         run(connection, update_of(TASK, ("task_id",), columns), updates)
     if new:
         run(connection, insert_of(TASK), new)
+
+
+def _tasks_upsert(dialect: str) -> Executable | None:
+    """INSERT a case's task rows, or UPDATE them where they exist, in one statement; a task id
+    of another case is left alone (so fewer rows count as written)."""
+    if dialect not in ("sqlite", "postgresql"):
+        return None
+
+    def build() -> Executable:
+        dialect_insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        stmt = dialect_insert(TASK)
+        columns = [name for name in TaskRow.model_fields if name != "task_id"]
+        return stmt.on_conflict_do_update(
+            index_elements=[TASK.c.task_id],
+            set_={name: stmt.excluded[name] for name in columns},
+            where=TASK.c.case_id == stmt.excluded.case_id,
+        )
+
+    return built_once(("tasks-upsert", dialect), build)
 
 
 def _write_events(
