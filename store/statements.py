@@ -77,7 +77,9 @@ class _Prepared:
 
     def __init__(self, statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> None:
         element = cast(ClauseElement, statement)
-        compiled = cast(SQLCompiler, element.compile(dialect=dialect, column_keys=list(keys)))
+        # for_executemany: no implicit RETURNING of a new row's id (PostgreSQL), nobody reads it
+        options: dict[str, Any] = {"column_keys": list(keys), "for_executemany": True}
+        compiled = cast(SQLCompiler, element.compile(dialect=dialect, **options))
         if compiled.update_prefetch or compiled.escaped_bind_names:
             raise _NotPrepared
         defaults: dict[str, Any] = {}
