@@ -1,10 +1,11 @@
 """Writes one step of a case (an Update or a timer firing) in the caller's transaction.
 
 A step carries its audit events and only the rows that changed. It is written with plain
-SQL statements (SQLAlchemy Core, on the session's connection and transaction): one look-up of
-which task rows exist, an UPDATE per changed row (executemany), and one multi-row INSERT per
-kind of new row, so a step costs a handful of statements whatever its size, each built once
-with bound parameters (``store.statements``). A phantom tail the step meets is replaced
+SQL statements on the session's connection and transaction: the task rows in one upsert
+(executemany), one multi-row INSERT per kind of new row, so a step costs a handful of
+statements whatever its size, each built once with bound parameters and run on the DBAPI
+cursor (``store.statements.run``). What does not depend on the store is built before the
+transaction (``store.step_rows``). A phantom tail the step meets is replaced
 (``store.phantoms``).
 """
 
