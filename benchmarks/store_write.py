@@ -211,7 +211,7 @@ def main(cases: int, steps: int, repeats: int, profile: int) -> None:
             inner["commit"].append(time.process_time() - cpu)
 
     record_module.write_step = measured  # type: ignore[assignment]
-    setattr(store.db.Session, "commit", committed)
+    store.db.Session.commit = committed  # type: ignore[method-assign,assignment]
     print(f"{cases} cases x {steps} steps, each repeat on a fresh SQLite file (WAL, FULL)")
     print("µs per step: record_step wall, its CPU; CPU of write_step in the transaction, commit")
     walls, cpus, writes, commits = [], [], [], []
@@ -235,7 +235,7 @@ def main(cases: int, steps: int, repeats: int, profile: int) -> None:
         f"median:   {statistics.median(walls):6.0f} wall {statistics.median(cpus):6.0f} CPU; "
         f"write_step {statistics.median(writes):5.0f}, commit {statistics.median(commits):5.0f}"
     )
-    setattr(store.db.Session, "commit", commit)
+    store.db.Session.commit = commit  # type: ignore[method-assign]
     if profile:
         with tempfile.TemporaryDirectory() as folder:
             engine = fresh_engine(Path(folder))
