@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-postgres demo lint format bench bench-writes histories clean
+.PHONY: run test test-postgres demo lint format bench bench-writes histories screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sg989 needs Python 3.11 or newer"'
@@ -43,6 +43,9 @@ bench-writes: $(STAMP)  ## sg989 task completion vs bare Temporal (c=1,5,20) and
 
 bench-memory: $(STAMP)  ## worker RSS with 10,000 open cases; an Update on an evicted vs a cached case
 	$(BIN)/python -m benchmarks.bench_writes --only memory --cases 10000
+
+screenshots: $(STAMP)  ## refresh the README's screenshots of the web app (docs/screenshots/)
+	SG989_SCREENSHOTS=1 $(BIN)/python -m pytest tests/web/test_browser.py -q
 
 histories: $(STAMP)  ## record new replay histories (never re-record existing ones)
 	$(BIN)/python -m tests.workflows.record_histories

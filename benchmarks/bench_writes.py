@@ -14,7 +14,9 @@ sg989 is measured side by side with two baselines:
                    user's process, not in sg989's, so it is not billed to sg989 here.
 Each at concurrency 1, 5 and 20 (one case or workflow per concurrent client), the four
 interleaved over `--repeats` rounds so that a load change on the machine hits them alike.
-Updates/s is wall-clock throughput summed over the rounds; latencies are per Update. Then the
+Updates/s is wall-clock throughput summed over the rounds, counted from the moment every client
+has its workflow or its cases registered (a case's registration is not a task completion, and a
+bare workflow's start costs next to nothing); latencies are per Update. Then the
 history of one case on the full investigation path and activities per Update: see
 benchmarks/history_size.py; `--only memory`: see benchmarks/memory.py; `--only phases` (where
 the milliseconds of one completion go at concurrency 1): see benchmarks/phases.py.
@@ -42,7 +44,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 from temporalio import activity, workflow
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -152,13 +154,23 @@ class Result:
         )
 
 
-Client_ = Callable[[int], Awaitable[list[float]]]
+@dataclass
+class Driver:
+    """One kind of concurrent client: what it sets up before the clock starts (a workflow to
+    update, cases registered and readable), the Updates it sends while the clock runs, and what
+    it tidies after. Only task completions are timed: a case's registration is not one."""
+
+    prepare: Callable[[], Awaitable[Any]]
+    run: Callable[[Any], Awaitable[list[float]]]
+    finish: Callable[[Any], Awaitable[None]]
 
 
-async def measure(name: str, concurrency: int, client: Client_) -> Result:
+async def measure(name: str, concurrency: int, driver: Driver) -> Result:
+    prepared = await asyncio.gather(*(driver.prepare() for _ in range(concurrency)))
     started = time.perf_counter()
-    runs = await asyncio.gather(*(client(i) for i in range(concurrency)))
+    runs = await asyncio.gather(*(driver.run(setup) for setup in prepared))
     elapsed = time.perf_counter() - started
+    await asyncio.gather(*(driver.finish(setup) for setup in prepared))
     return Result(name, concurrency, [lat for run in runs for lat in run], elapsed)
 
 
@@ -168,16 +180,19 @@ async def timed(call: Awaitable[Any]) -> float:
     return time.perf_counter() - started
 
 
-def bare_client(client: Client, updates: int, with_activity: bool) -> Client_:
-    async def one(_: int) -> list[float]:
-        handle = await client.start_workflow(
+def bare_client(client: Client, updates: int, with_activity: bool) -> Driver:
+    async def prepare() -> WorkflowHandle[Any, Any]:
+        return await client.start_workflow(
             BenchBare.run, with_activity, id=f"bare-{uuid.uuid4().hex[:8]}", task_queue=BARE_QUEUE
         )
-        latencies = [await timed(handle.execute_update(BenchBare.bump)) for _ in range(updates)]
-        await handle.signal(BenchBare.finish)
-        return latencies
 
-    return one
+    async def run(handle: WorkflowHandle[Any, Any]) -> list[float]:
+        return [await timed(handle.execute_update(BenchBare.bump)) for _ in range(updates)]
+
+    async def finish(handle: WorkflowHandle[Any, Any]) -> None:
+        await handle.signal(BenchBare.finish)
+
+    return Driver(prepare, run, finish)
 
 
 Script = list[tuple[str, CompleteTask]]
@@ -198,24 +213,29 @@ async def probe_script(client: Client) -> Script:
             script.append((suffix, request))
         return await original(update, request, **kw)
 
-    case.handle.execute_update = recording  # type: ignore[method-assign]
+    case.handle.execute_update = recording  # type: ignore[method-assign,assignment]
     await drive_to_afdoening(case, ["ontslag"])
     await finish_afdoening(case, ["ontslag"])
     return script
 
 
-def case_client(
-    client: Client, script: Script, cases: int, api: ApiCaller | None = None
-) -> Client_:
-    async def one(_: int) -> list[float]:
-        latencies: list[float] = []
+def case_client(client: Client, script: Script, cases: int, api: ApiCaller | None = None) -> Driver:
+    async def prepare() -> list[CaseDriver]:
+        """Registered cases whose first task is open (and readable, as registration awaits)."""
+        started: list[CaseDriver] = []
         for _ in range(cases):
             case = await CaseDriver.start(
-                client, load_policy(), CASE_QUEUE, store=api and api.engine
+                client, load_policy(), CASE_QUEUE, store=api.engine if api else None
             )
-            await case.open_task(TaskType.ontvangstbevestiging)  # the case has started
-            if api is not None:  # and its first step is readable, as registration awaits
+            await case.open_task(TaskType.ontvangstbevestiging)
+            if api is not None:
                 await api.readable(case.case_id + script[0][0])
+            started.append(case)
+        return started
+
+    async def run(started: list[CaseDriver]) -> list[float]:
+        latencies: list[float] = []
+        for case in started:
             for suffix, request in script:
                 req = request.model_copy(update={"task_id": case.case_id + suffix})
                 latencies.append(await timed(retried(partial(send, case, req))))
@@ -227,7 +247,10 @@ def case_client(
         else:
             await case.handle.execute_update(CaseWorkflow.complete_task, request)
 
-    return one
+    async def finish(_started: list[CaseDriver]) -> None:
+        pass
+
+    return Driver(prepare, run, finish)
 
 
 FAILED_STATE = "Workflow Task in failed state"
@@ -359,13 +382,13 @@ async def throughput(
     api = ApiCaller(client, engine)
     async with bare_worker, build_worker(client, engine, CASE_QUEUE), api.http:
         script = await probe_script(client)
-        await case_client(client, script, 1, api)(0)  # the app's first requests, unmeasured
+        await measure("warm-up", 1, case_client(client, script, 1, api))  # the app's first requests
         per_case = len(script)
         print(f"sg989 drives {per_case} task completions per case (intake to nazorg)\n")
         for level in levels:
             cases = max(1, rounds // level)
             updates = per_case * cases
-            clients: dict[str, Client_] = {
+            clients: dict[str, Driver] = {
                 "bare": bare_client(client, updates, False),
                 "bare + activity": bare_client(client, updates, True),
                 "sg989": case_client(client, script, cases),
