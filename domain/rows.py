@@ -8,10 +8,12 @@ projection: the store copies every field of a row onto the column of the same na
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
-from domain.case import CaseState, TaskState
+from domain.case import BetrokkeneState, CaseState, TaskState
 from domain.roles import defensieonderdeel_of
 
 
@@ -117,6 +119,10 @@ def case_row(state: CaseState) -> CaseRow:
     )
 
 
+_TASK_FIELDS = attrgetter(*TaskRow.model_fields)
+_BETROKKENE_FIELDS = attrgetter(*BetrokkeneRow.model_fields)
+
+
 def task_row(task: TaskState) -> TaskRow:
     return TaskRow.model_validate(
         {
@@ -138,20 +144,25 @@ class CaseRows(BaseModel):
     parties: list[str] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, state: CaseState) -> CaseRows:
+    def of(cls, state: CaseState, previous: CaseRows | None = None) -> CaseRows:
+        """The rows of ``state``. A row of ``previous`` whose every field equals the state's is
+        taken over as it is instead of built again: a step changes one or two of a case's rows,
+        and building them all (a model dump and a validation each) was most of a step's work."""
+        tasks = previous.tasks if previous else {}
+        betrokkenen = previous.betrokkenen if previous else {}
+        measures = previous.measures if previous else {}
         return cls(
             case=case_row(state),
-            tasks={task_id: task_row(task) for task_id, task in state.tasks.items()},
+            tasks={
+                task_id: _kept(tasks.get(task_id), task, _TASK_FIELDS) or task_row(task)
+                for task_id, task in state.tasks.items()
+            },
             betrokkenen={
-                ref: BetrokkeneRow.model_validate(
-                    b.model_dump(include=set(BetrokkeneRow.model_fields))
-                )
+                ref: _kept(betrokkenen.get(ref), b, _BETROKKENE_FIELDS) or betrokkene_row(b)
                 for ref, b in state.betrokkenen.items()
             },
             measures={
-                ref: MeasureRows(
-                    betrokkene_ref=ref, measures=list(b.maatregelen), decided_at=b.besluit_at
-                )
+                ref: _kept_measures(measures.get(ref), b) or measure_rows(ref, b)
                 for ref, b in state.betrokkenen.items()
             },
             parties=sorted(state.linked_parties),
@@ -179,12 +190,39 @@ class CaseRows(BaseModel):
             )
         return RowChanges(
             case=self.case if self.case != written.case else None,
-            tasks=[r for k, r in self.tasks.items() if written.tasks.get(k) != r],
-            betrokkenen=[r for k, r in self.betrokkenen.items() if written.betrokkenen.get(k) != r],
+            tasks=[r for k, r in self.tasks.items() if _differs(written.tasks.get(k), r)],
+            betrokkenen=[
+                r for k, r in self.betrokkenen.items() if _differs(written.betrokkenen.get(k), r)
+            ],
             measures=[
                 r
                 for k, r in self.measures.items()
-                if written.measures.get(k, MeasureRows(betrokkene_ref=k)) != r
+                if _differs(written.measures.get(k, MeasureRows(betrokkene_ref=k)), r)
             ],
             parties=[sub for sub in self.parties if sub not in written.parties],
         )
+
+
+def betrokkene_row(b: BetrokkeneState) -> BetrokkeneRow:
+    return BetrokkeneRow.model_validate(b.model_dump(include=set(BetrokkeneRow.model_fields)))
+
+
+def measure_rows(ref: str, b: BetrokkeneState) -> MeasureRows:
+    return MeasureRows(betrokkene_ref=ref, measures=list(b.maatregelen), decided_at=b.besluit_at)
+
+
+Row = TypeVar("Row", bound=BaseModel)
+
+
+def _kept(row: Row | None, source: BaseModel, fields: attrgetter[Any]) -> Row | None:
+    """``row`` if each of its fields equals the source's (enums equal their values), else None."""
+    return row if row is not None and fields(row) == fields(source) else None
+
+
+def _kept_measures(row: MeasureRows | None, b: BetrokkeneState) -> MeasureRows | None:
+    same = row is not None and row.measures == b.maatregelen and row.decided_at == b.besluit_at
+    return row if same else None
+
+
+def _differs(written: BaseModel | None, row: BaseModel) -> bool:
+    return written is not row and written != row

@@ -145,7 +145,7 @@ class CaseRuntime:
         # Replaying, the write is not run again (its marker holds the result) and its input is
         # not compared with history: no rows are worked out. Then nothing counts as written,
         # and the first live step carries every row (resync) anyway.
-        rows = None if replaying else CaseRows.of(self.s)
+        rows = None if replaying else CaseRows.of(self.s, self._written)
         resync = self._resync and not replaying
         changes = RowChanges()
         if rows is not None:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 import uuid
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
+import pytest
+import temporalio.common
 from temporalio.worker import Worker
 
 import workflows
+from domain.case import CompleteTask, UpdateResult
 from sg989.worker import PASSTHROUGH_MODULES, workflow_runner
 from tests.workflows.sandbox_probe import SandboxProbe
 
@@ -106,3 +113,109 @@ class _Base:
 
 class _Derived(_Base):
     def on_derived(self) -> None: ...
+
+
+_SHAPES = """
+from __future__ import annotations
+from domain.case import CompleteTask, UpdateResult
+
+class Local: ...
+
+def update(self, req: CompleteTask) -> UpdateResult: ...
+def validator(self, req: CompleteTask) -> None: ...
+def other_validator(self, req: UpdateResult) -> None: ...
+def defaulted(self, req: CompleteTask = None) -> None: ...
+def no_return(self, req: CompleteTask): ...
+def local_class(self, req: Local) -> Local: ...
+def unannotated(self, req) -> UpdateResult: ...
+def no_params(self) -> UpdateResult: ...
+def builtin(self, req: str) -> int: ...
+def generic(self, req: list[CompleteTask]) -> dict[str, UpdateResult]: ...
+def optional(self, req: CompleteTask | None) -> None: ...
+def unknown_name(self, req: NotDefinedAnywhere) -> None: ...
+def self_annotated(self: Local, req: CompleteTask) -> None: ...
+def varargs(self, *reqs: CompleteTask) -> None: ...
+def kwonly(self, *, req: CompleteTask) -> None: ...
+def positional_only(self, req: CompleteTask, /) -> None: ...
+"""
+
+
+def _shapes() -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": "tests.workflows.shapes"}
+    exec(compile(_SHAPES, "shapes.py", "exec"), namespace)
+    return {name: fn for name, fn in namespace.items() if inspect.isfunction(fn)}
+
+
+def _sdk_answer(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except Exception as exc:  # e.g. a NameError for an annotation nothing binds
+        return type(exc)
+
+
+def test_the_fast_type_hints_agree_with_the_sdk() -> None:
+    """Loading a case resolves the type hints of every update, query and validator and compares
+    each validator's parameters with its update's; sg989/sandbox.py reads them from the code
+    object where that is the whole story. Its answers must be the SDK's, for every function of
+    CaseWorkflow and its bases and for every shape of signature (the fast path or not)."""
+    from temporalio.workflow import _definition
+
+    from sg989.sandbox import (
+        _UpdateMethodCheck,
+        fast_type_hints,
+        parameters_identical_up_to_naming,
+        type_hints_from_func,
+    )
+    from workflows.case import CaseWorkflow
+
+    assert fast_type_hints()
+    assert temporalio.common._type_hints_from_func is type_hints_from_func
+    assert _definition._parameters_identical_up_to_naming is parameters_identical_up_to_naming
+    sdk_hints = _UpdateMethodCheck.sdk_type_hints_from_func
+    sdk_identical = _UpdateMethodCheck.sdk_parameters_identical
+    functions = [
+        m for cls in CaseWorkflow.__mro__ for m in vars(cls).values() if inspect.isfunction(m)
+    ]
+    functions += list(_shapes().values())
+    assert len(functions) >= 100
+    for fn in functions:
+        expected = _sdk_answer(partial(sdk_hints, fn))
+        assert _sdk_answer(partial(type_hints_from_func, fn)) == expected, fn.__qualname__
+    shapes = _shapes()
+    assert type_hints_from_func(shapes["update"]) == ([CompleteTask], UpdateResult)
+    pairs = [(a, b) for a in shapes.values() for b in shapes.values()]
+    defn = _definition._Definition.must_from_class(CaseWorkflow)
+    pairs += [(u.fn, u.validator) for u in defn.updates.values() if u.validator is not None]
+    agreed = [sdk_identical(a, b) for a, b in pairs]
+    assert [parameters_identical_up_to_naming(a, b) for a, b in pairs] == agreed
+    assert agreed.count(False) > agreed.count(True) > len(shapes)  # both answers are tested
+
+
+def test_the_update_handlers_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every update handler and validator of CaseWorkflow is answered without the SDK's
+    ``get_type_hints`` (what made loading a case slow), and so is their comparison."""
+    from temporalio.workflow import _definition
+
+    from sg989.sandbox import (
+        _UpdateMethodCheck,
+        fast_type_hints,
+        parameters_identical_up_to_naming,
+        type_hints_from_func,
+    )
+    from workflows.case import CaseWorkflow
+
+    def refused(*args: Any) -> Any:
+        raise AssertionError("left to the SDK")
+
+    assert fast_type_hints()
+    monkeypatch.setattr(_UpdateMethodCheck, "sdk_type_hints_from_func", refused)
+    monkeypatch.setattr(_UpdateMethodCheck, "sdk_parameters_identical", refused)
+    updates = _definition._Definition.must_from_class(CaseWorkflow).updates.values()
+    assert len(updates) >= 10
+    for update in updates:
+        args, ret = type_hints_from_func(update.fn)
+        assert ret is UpdateResult and args is not None
+        if update.validator is None:  # settle
+            continue
+        assert type_hints_from_func(update.validator) == (args, type(None))
+        assert parameters_identical_up_to_naming(update.fn, update.validator)
