@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import compileall
+import functools
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -47,10 +48,12 @@ def compile_workflow_modules() -> None:
     compileall.compile_dir(Path(workflows.__file__).parent, quiet=2)
 
 
+@functools.cache  # the code does not change while the process runs; tests build many workers
 def workflow_build_id() -> str:
-    """ "sg989-" and a short hash of the workflow and domain code. Stamped on every workflow task
-    in a case's history, it tells which code decided; the SDK's default is a 32-character hash
-    of every loaded module, written twice per workflow task."""
+    """The worker's build id: sg989- and a short hash of the workflow and domain code.
+
+    Stamped on every workflow task in a case's history, it tells which code decided; the SDK's
+    default is a 32-character hash of every loaded module, written twice per workflow task."""
     import domain
     import workflows
 
