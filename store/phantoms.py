@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Executable, Table, bindparam, func, update
 from sqlalchemy import select as core_select
 
 from domain.transition import CaseStep
-from store.projection import _utc
+from store.projection import utc_moment
 from store.statements import (
     BETROKKENE,
     CHECKPOINT,
@@ -50,8 +50,8 @@ def refuse_if_stale(step: CaseStep, phantom: list[int], recorded: Recorded) -> N
     that takes a case over after a crash or a timeout runs a later workflow task than every
     worker that wrote before it; a zombie still writing after the take-over runs an earlier
     one, and must not replace what its successor wrote."""
-    decided = max(_utc(item.event.occurred_at) for item in step.events)
-    tail = [_utc(at) for seq in phantom if (at := recorded[seq][1]) is not None]
+    decided = max(utc_moment(item.event.occurred_at) for item in step.events)
+    tail = [utc_moment(at) for seq in phantom if (at := recorded[seq][1]) is not None]
     if tail and max(tail) > decided:
         raise StaleStep(
             f"case {step.case_id}: events {phantom[0]}-{phantom[-1]} were recorded by a later "
@@ -105,7 +105,7 @@ def remove_phantom(
         run(connection, _delete_from_seq(table), of_tail)
     # Phase visits carry moments, not seqs: the phantom's are those from its first event on
     # (a later workflow task than any accepted event, so strictly after them).
-    moments = [_utc(at) for seq in phantom if (at := recorded[seq][1]) is not None]
+    moments = [utc_moment(at) for seq in phantom if (at := recorded[seq][1]) is not None]
     if moments:
         since = {"k_case_id": case_id, "since": min(moments)}
         run(

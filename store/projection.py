@@ -31,7 +31,7 @@ from store.parties import sync_parties
 _T = TypeVar("_T")
 
 
-def _utc(value: _T) -> _T:
+def utc_moment(value: _T) -> _T:
     """SQLite keeps a timestamp's wall-clock time and drops its offset, so store UTC only."""
     if not isinstance(value, datetime):
         return value
@@ -53,7 +53,7 @@ def apply_transition(session: Session, transition: Transition) -> bool:
     if _event(session, transition.case_id, transition.seq) is not None:
         return False
     prev_hash = _previous_hash(session, transition.case_id, transition.seq)
-    occurred_at = _utc(transition.event.occurred_at)
+    occurred_at = utc_moment(transition.event.occurred_at)
     _upsert_case(session, transition.case, transition.seq, occurred_at)
     session.flush()  # the rows below refer to the case row
     _sync_betrokkenen(session, transition.case)
@@ -91,17 +91,17 @@ def _previous_hash(session: Session, case_id: str, seq: int) -> str:
     return previous.hash
 
 
-def _utc_values(row: CaseRow | TaskRow | BetrokkeneRow) -> dict[str, Any]:
+def utc_values(row: CaseRow | TaskRow | BetrokkeneRow) -> dict[str, Any]:
     fields, moments = _fields_of(type(row))
     values = {name: getattr(row, name) for name in fields}
     for name in moments:
-        values[name] = _utc(values[name])
+        values[name] = utc_moment(values[name])
     return values
 
 
 @cache
 def _fields_of(model: type[BaseModel]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A row model's fields, and those that can hold a moment (the only ones ``_utc`` changes)."""
+    """A row model's fields, and those that can hold a moment (which ``utc_moment`` changes)."""
 
     def moment(annotation: Any) -> bool:
         return annotation is datetime or any(moment(a) for a in get_args(annotation))
@@ -112,7 +112,7 @@ def _fields_of(model: type[BaseModel]) -> tuple[tuple[str, ...], tuple[str, ...]
 
 def _upsert_case(session: Session, case: CaseState, seq: int, occurred_at: datetime) -> None:
     # The melding's text is written at registration, never from the workflow.
-    values = _utc_values(case_row(case))
+    values = utc_values(case_row(case))
     row = session.get(Case, case.case_id)
     if row is None:
         row = Case(case_id=case.case_id, **values)
@@ -142,14 +142,14 @@ def _sync_betrokkenen(session: Session, case: CaseState) -> None:
 def _copy_betrokkene(row: Betrokkene, state: BetrokkeneState) -> None:
     row.in_onderzoek = state.in_onderzoek
     row.schending = state.schending
-    row.besluit_at = _utc(state.besluit_at)
+    row.besluit_at = utc_moment(state.besluit_at)
     row.bezwaar = state.bezwaar
     row.geschorst = state.geschorst
 
 
 def _sync_measures(session: Session, case: CaseState) -> None:
     wanted = {
-        (ref, measure): _utc(state.besluit_at)
+        (ref, measure): utc_moment(state.besluit_at)
         for ref, state in case.betrokkenen.items()
         for measure in state.maatregelen
     }
@@ -201,7 +201,7 @@ _TASK_FIELDS = (
 
 
 def _task_row(row: Task | None, case_id: str, state: TaskState) -> Task:
-    values: dict[str, Any] = {name: _utc(getattr(state, name)) for name in _TASK_FIELDS}
+    values: dict[str, Any] = {name: utc_moment(getattr(state, name)) for name in _TASK_FIELDS}
     values.update(
         case_id=case_id,
         task_type=str(state.task_type),

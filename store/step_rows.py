@@ -21,7 +21,7 @@ from store.audit import (
     sealed_event,
 )
 from store.audit_key import audit_key
-from store.projection import _utc, _utc_values
+from store.projection import utc_moment, utc_values
 
 # case_id -> (seq, hash) of the last event this process wrote for it: a guess, always checked.
 _LAST_HASH: dict[str, tuple[int, str]] = {}
@@ -44,7 +44,7 @@ class StepRows:
                 "case_id": case_id,
                 "seq": item.seq,
                 "event_type": item.event.event_type,
-                "occurred_at": _utc(item.event.occurred_at),
+                "occurred_at": utc_moment(item.event.occurred_at),
                 "actor_sub": item.event.actor_sub,
                 "actor_name": item.event.actor_name,
                 "actor_role": item.event.actor_role,
@@ -62,10 +62,10 @@ class StepRows:
             )
         self.tasks: list[tuple[str, dict[str, Any]]] = []
         for task in step.rows.tasks:
-            values = _utc_values(task)
+            values = utc_values(task)
             values["assignees"] = list(task.assignees)
             self.tasks.append((task.task_id, values))
-        self.betrokkenen = [(b.ref, _utc_values(b)) for b in step.rows.betrokkenen]
+        self.betrokkenen = [(b.ref, utc_values(b)) for b in step.rows.betrokkenen]
         guess = GENESIS_HASH if step.first_seq == 1 else None
         last = _LAST_HASH.get(case_id)
         if last is not None and last[0] == step.first_seq - 1:

@@ -30,7 +30,7 @@ from store.audit import (
     head_mac,
 )
 from store.phantoms import Recorded, refuse_if_stale, remove_phantom
-from store.projection import OutOfOrderTransition, _utc, _utc_values
+from store.projection import OutOfOrderTransition, utc_moment, utc_values
 from store.statements import (
     BETROKKENE,
     CASE,
@@ -144,12 +144,12 @@ def _recorded_from(connection: Connection, step: CaseStep) -> tuple[str, Recorde
 
 
 def _write_case(connection: Connection, step: CaseStep) -> None:
-    occurred_at = _utc(step.events[-1].event.occurred_at)
+    occurred_at = utc_moment(step.events[-1].event.occurred_at)
     values: dict[str, Any] = {"updated_at": occurred_at, "last_seq": step.last_seq}
     columns = step.rows.case
     closing = columns is not None and columns.status == "gesloten"
     if columns is not None:
-        values.update(_utc_values(columns))
+        values.update(utc_values(columns))
         values["closed_at"] = occurred_at if closing else None
     names = tuple(values)
 
@@ -203,7 +203,7 @@ def _write_measures(connection: Connection, case_id: str, changed: list[MeasureR
         of_ref = {"case_id": case_id, "ref": wanted.betrokkene_ref}
         kept = {f"kept{n}": measure for n, measure in enumerate(wanted.measures)}
         run(connection, _measures_dropped(tuple(kept)), of_ref | kept)
-        decided_at = _utc(wanted.decided_at)
+        decided_at = utc_moment(wanted.decided_at)
         stmt = update_of(MEASURE, ("case_id", "betrokkene_ref", "measure"), ("decided_at",))
         for measure in wanted.measures:
             where = {
