@@ -22,14 +22,14 @@ from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.transition import CaseStep, Transition
+from domain.transition import STEP_ROWS_UNKNOWN, CaseStep, Transition
 from store.db import session_scope, write_scope
 from store.group_commit import GroupCommit
 from store.models import AuditEvent, ProjectionFailure
 from store.phantoms import StaleStep
 from store.projection import apply_transition
 from store.step_rows import StepRows
-from store.steps import StepOutcome, write_step
+from store.steps import StepOutcome, StepRowsUnknown, write_step
 
 log = structlog.get_logger(__name__)
 
@@ -62,6 +62,9 @@ class StoreActivities:
         except StaleStep:
             log.warning("stale_step_refused", case_id=step.case_id, seq=step.first_seq)
             raise  # retried until this worker, whose workflow task was taken over, drops it
+        except StepRowsUnknown as exc:
+            log.info("step_sent_again_with_rows", case_id=step.case_id, seq=step.first_seq)
+            raise ApplicationError(str(exc), type=STEP_ROWS_UNKNOWN, non_retryable=True) from exc
         outcome = outcomes[-1] if applied else StepOutcome()
         if outcome.replaced:
             _count_phantom(len(outcome.replaced))

@@ -53,6 +53,10 @@ class StepEvent(BaseModel):
     notifications: list[Notification] = Field(default_factory=list)
 
 
+# The failure type of a step built while replaying that the store had not recorded yet.
+STEP_ROWS_UNKNOWN = "StepRowsUnknown"
+
+
 class CaseStep(BaseModel):
     """Written by ``record_step``: idempotent on (case_id, first seq); never the whole case."""
 
@@ -62,6 +66,11 @@ class CaseStep(BaseModel):
     # ``rows`` holds every row of the case (not only the changed ones): the first step a worker
     # writes after loading the case from history, when the store may hold a phantom step's rows.
     resync: bool = False
+    # False for a step built while replaying: no rows were worked out, since its write normally
+    # has a result in the history already. One still in flight when the worker that started it
+    # was lost has none and runs again; the store then refuses it (``STEP_ROWS_UNKNOWN``) unless
+    # its events are recorded, and the case sends the events again with every row.
+    rows_known: bool = True
 
     @property
     def first_seq(self) -> int:

@@ -52,6 +52,11 @@ from store.statements import (
 from store.step_rows import StepRows
 
 
+class StepRowsUnknown(RuntimeError):
+    """A step built while replaying (its rows not worked out) whose events are not recorded:
+    writing its events without the rows would leave the case's rows behind them."""
+
+
 @dataclass(frozen=True)
 class StepOutcome:
     """What writing one step did: the events it wrote, and a phantom tail it replaced."""
@@ -103,6 +108,11 @@ def write_step(session: Session, step: CaseStep, prepared: StepRows | None = Non
         return StepOutcome()
     if phantom:
         refuse_if_stale(step, phantom, recorded)
+    if not step.rows_known:
+        raise StepRowsUnknown(
+            f"case {step.case_id}: step {step.first_seq} was built while replaying, without "
+            "its rows, and is not recorded yet; the case sends it again with every row"
+        )
     outcome = StepOutcome(written=tuple(r["seq"] for r in rows[same:]))
     if phantom:
         sent = remove_phantom(connection, step, phantom, recorded)

@@ -15,7 +15,14 @@ with workflow.unsafe.imports_passed_through():
     from domain.phases import TASK_LABEL, Phase, TaskType, task_owner
     from domain.roles import Role
     from domain.rows import CaseRows, RowChanges
-    from domain.transition import AuditEventIn, CaseStep, Notification, StepEvent, Transition
+    from domain.transition import (
+        STEP_ROWS_UNKNOWN,
+        AuditEventIn,
+        CaseStep,
+        Notification,
+        StepEvent,
+        Transition,
+    )
 
 from workflows import patches, search
 
@@ -142,15 +149,21 @@ class CaseRuntime:
         """Everything emitted since the last write, with the rows that changed, in one go."""
         events, self._pending = self._pending, []
         replaying = workflow.unsafe.is_replaying()
-        # Replaying, the write is not run again (its marker holds the result) and its input is
-        # not compared with history: no rows are worked out. Then nothing counts as written,
-        # and the first live step carries every row (resync) anyway.
+        # Replaying, the write is normally not run again (its marker holds the result) and its
+        # input is not compared with history: no rows are worked out. Then nothing counts as
+        # written, and the first live step carries every row (resync) anyway.
         rows = None if replaying else CaseRows.of(self.s, self._written)
         resync = self._resync and not replaying
         changes = RowChanges()
         if rows is not None:
             changes = rows.everything() if resync else rows.changes_since(self._written)
-        step = CaseStep(case_id=self.s.case_id, events=events, rows=changes, resync=resync)
+        step = CaseStep(
+            case_id=self.s.case_id,
+            events=events,
+            rows=changes,
+            resync=resync,
+            rows_known=rows is not None,
+        )
         self._writing = True
         try:
             await workflow.execute_local_activity(
@@ -162,6 +175,11 @@ class CaseRuntime:
             )
         except (ActivityError, ApplicationError) as err:  # local activities raise the cause
             self._pending = events + self._pending
+            if _failure_type(err) == STEP_ROWS_UNKNOWN:
+                # A write a lost worker left in flight, run again from the replay: the next
+                # round sends these events live, with every row.
+                self._written, self._resync = None, True
+                return
             self._stall(err)
             return
         finally:
@@ -171,7 +189,7 @@ class CaseRuntime:
         self._projected_seq = step.last_seq
 
     def _stall(self, err: ActivityError | ApplicationError) -> None:
-        cause = err.cause if isinstance(err, ActivityError) else err
+        cause = _cause(err)
         reason = cause.message if isinstance(cause, ApplicationError) else str(err)
         self.write_failure = (
             f"case {self.s.case_id} is stalled: the store refused its latest changes ({reason}). "
@@ -390,3 +408,12 @@ class CaseRuntime:
         details.update({"niveau": task.escalation_level, "geescaleerd_naar": level})
         notify = [self.task_notification(task, "escalatie", role=level)] if level else []
         self.emit("escalatie", details=details, notify=notify)
+
+
+def _cause(err: ActivityError | ApplicationError) -> BaseException | None:
+    return err.cause if isinstance(err, ActivityError) else err
+
+
+def _failure_type(err: ActivityError | ApplicationError) -> str | None:
+    cause = _cause(err)
+    return cause.type if isinstance(cause, ApplicationError) else None
