@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # Worker (issue 8): open cases kept in memory; an Update on an evicted case replays its
     # history (`python -m benchmarks.bench_writes --only memory` prints RSS and that cost).
     worker_max_cached_workflows: int = 1000
+    # Spare sandboxes per workflow class, prepared while the worker is idle, so that loading a
+    # case skips importing the workflow modules (sg989/sandbox_pool.py); 0 turns that off.
+    worker_sandbox_pool: int = Field(default=2, ge=0, le=16)
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -17,6 +17,7 @@ from activities.imports import ImportActivities
 from activities.notify import NotificationActivities
 from activities.record import StoreActivities
 from sg989.sandbox import LEAN_SUPPORTED, LeanSandboxedWorkflowRunner
+from sg989.sandbox_pool import POOL
 from sg989.settings import Settings, get_settings
 from sg989.telemetry import LogContextInterceptor
 from workflows.case import CaseWorkflow
@@ -69,6 +70,7 @@ def build_worker(
 ) -> Worker:
     settings = settings or get_settings()
     compile_workflow_modules()
+    POOL.depth = settings.worker_sandbox_pool
     store = StoreActivities(engine)
     notify = NotificationActivities(engine, settings)
     return Worker(

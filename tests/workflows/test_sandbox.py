@@ -69,7 +69,7 @@ def test_the_fast_update_method_check_agrees_with_the_sdk_protocol() -> None:
 
     from temporalio.workflow import _definition
 
-    from sg989.sandbox import (
+    from sg989.sandbox_defn import (
         FastUpdateMethodMultiParam,
         _UpdateMethodCheck,
         fast_update_method_check,
@@ -94,7 +94,11 @@ def test_the_fast_defined_on_class_check_agrees_with_the_sdk() -> None:
 
     from temporalio.workflow import _definition
 
-    from sg989.sandbox import _UpdateMethodCheck, fast_update_method_check, is_unbound_method_on_cls
+    from sg989.sandbox_defn import (
+        _UpdateMethodCheck,
+        fast_update_method_check,
+        is_unbound_method_on_cls,
+    )
     from workflows.case import CaseWorkflow
 
     assert fast_update_method_check()
@@ -160,7 +164,7 @@ def test_the_fast_type_hints_agree_with_the_sdk() -> None:
     CaseWorkflow and its bases and for every shape of signature (the fast path or not)."""
     from temporalio.workflow import _definition
 
-    from sg989.sandbox import (
+    from sg989.sandbox_defn import (
         _UpdateMethodCheck,
         fast_type_hints,
         parameters_identical_up_to_naming,
@@ -196,7 +200,7 @@ def test_the_update_handlers_take_the_fast_path(monkeypatch: pytest.MonkeyPatch)
     ``get_type_hints`` (what made loading a case slow), and so is their comparison."""
     from temporalio.workflow import _definition
 
-    from sg989.sandbox import (
+    from sg989.sandbox_defn import (
         _UpdateMethodCheck,
         fast_type_hints,
         parameters_identical_up_to_naming,

@@ -1,0 +1,158 @@
+"""Sandboxes made ready while the worker is idle, so that loading a case need not wait for them.
+
+Loading a case (a new one, or one evicted from the cache) gives it a sandbox of its own: a fresh
+importer that imports the workflow modules anew, running ``@workflow.defn`` on ``CaseWorkflow``
+again. That import is most of what creating the instance costs, about as much as a whole Update
+on a cached case, and it depends only on the workflow class, never on the case. A background
+thread imports them into spare sandboxes (``DEPTH`` per workflow class the worker has loaded)
+whenever no activation has run for ``QUIET`` seconds; a case being loaded takes one and only
+creates its workflow instance in it. Each sandbox serves one case, as the SDK's would, with the
+same restrictions; only when its imports ran differs. With none ready (a burst of loads, a
+worker never idle) the case imports its own, as before.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import CodeType
+from typing import Any
+
+import structlog
+import temporalio.workflow
+from temporalio.worker.workflow_sandbox import SandboxRestrictions
+from temporalio.worker.workflow_sandbox._importer import Importer
+from temporalio.worker.workflow_sandbox._restrictions import RestrictionContext
+
+log = structlog.get_logger(__name__)
+
+DEPTH = 2  # spare sandboxes per workflow class; 0 turns the pool off
+QUIET = 0.005  # seconds without an activation before the thread prepares one
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a sandbox is prepared for: the workflow class and the runner it runs under."""
+
+    module: str
+    cls: str
+    runner_class: type
+
+
+@dataclass
+class Prepared:
+    """A sandbox whose workflow modules are imported and in which no workflow has run."""
+
+    importer: Importer
+    scope: dict[str, Any]
+
+
+@functools.cache
+def import_code(kind: Kind) -> CodeType:
+    """The SDK's first step of creating an instance: import the workflow and runner classes."""
+    source = (
+        "with __temporal_importer.applied():\n"
+        f"  from {kind.module} import {kind.cls} as __temporal_workflow_class\n"
+        f"  from {kind.runner_class.__module__} import {kind.runner_class.__name__}"
+        " as __temporal_runner_class\n"
+    )
+    return compile(source, "workflow_sandbox.py", "exec")
+
+
+def prepare(kind: Kind, restrictions: SandboxRestrictions) -> Prepared:
+    """Imports the workflow modules into a new sandbox, as ``_Instance._create_instance`` does."""
+    importer = Importer(restrictions, RestrictionContext(), workflow_module_name=kind.module)
+    scope: dict[str, Any] = {"__file__": "workflow_sandbox.py", "__temporal_importer": importer}
+    try:
+        temporalio.workflow.unsafe._set_in_sandbox(True)
+        exec(import_code(kind), scope, scope)
+    finally:
+        temporalio.workflow.unsafe._set_in_sandbox(False)
+        scope.pop("__temporal_importer", None)
+    return Prepared(importer, scope)
+
+
+@dataclass
+class SandboxPool:
+    depth: int = DEPTH
+    quiet: float = QUIET
+    _ready: dict[Kind, list[Prepared]] = field(default_factory=dict)
+    _restrictions: dict[Kind, SandboxRestrictions] = field(default_factory=dict)
+    _changed: threading.Condition = field(default_factory=threading.Condition)
+    _busy: int = 0
+    _last_busy: float = 0.0
+    _thread: threading.Thread | None = None
+
+    def take(self, kind: Kind, restrictions: SandboxRestrictions) -> Prepared | None:
+        """A ready sandbox for ``kind`` under ``restrictions``, or None; either way the thread
+        keeps ``depth`` of them ready from now on."""
+        if self.depth <= 0:
+            return None
+        with self._changed:
+            known = self._restrictions.get(kind)
+            if known is None or (known is not restrictions and known != restrictions):
+                self._restrictions[kind], self._ready[kind] = restrictions, []
+            ready = self._ready[kind]
+            prepared = ready.pop(0) if ready else None
+            self._start()
+            self._changed.notify()
+        return prepared
+
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        """Marks an activation running: the thread prepares nothing meanwhile."""
+        with self._changed:
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy -= 1
+                self._last_busy = time.monotonic()
+                self._changed.notify()
+
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._fill_forever, name="sg989-sandbox-pool", daemon=True
+            )
+            self._thread.start()
+
+    def _fill_forever(self) -> None:
+        while True:
+            kind, restrictions = self._next_wanted()
+            try:
+                prepared = prepare(kind, restrictions)
+            except Exception:  # the case that loads next imports its own and meets the error
+                log.exception("sandbox_not_prepared", workflow=kind.cls)
+                with self._changed:
+                    self._ready.pop(kind, None)
+                    self._restrictions.pop(kind, None)
+                continue
+            with self._changed:
+                if self._restrictions.get(kind) is restrictions:
+                    self._ready[kind].append(prepared)
+
+    def ready(self, kind: Kind) -> int:
+        with self._changed:
+            return len(self._ready.get(kind, ()))
+
+    def _next_wanted(self) -> tuple[Kind, SandboxRestrictions]:
+        """Blocks until a kind is short of sandboxes and no activation ran for ``quiet``."""
+        with self._changed:
+            while True:
+                short = [k for k, ready in self._ready.items() if len(ready) < self.depth]
+                idle_for = time.monotonic() - self._last_busy
+                if short and not self._busy and idle_for >= self.quiet:
+                    return short[0], self._restrictions[short[0]]
+                if short and not self._busy:
+                    self._changed.wait(self.quiet - idle_for)
+                else:
+                    self._changed.wait()
+
+
+POOL = SandboxPool()

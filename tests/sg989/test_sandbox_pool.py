@@ -1,0 +1,122 @@
+"""Spare sandboxes: prepared while the worker is idle, each serving one case only."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import temporalio.converter
+import temporalio.workflow
+from temporalio.api.common.v1 import Payloads
+from temporalio.api.failure.v1 import Failure
+from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowInstanceDetails
+from temporalio.worker.workflow_sandbox import SandboxRestrictions, _runner
+
+from sg989.sandbox_pool import Kind, SandboxPool
+from sg989.worker import PASSTHROUGH_MODULES, workflow_runner
+from workflows.case import CaseWorkflow
+
+KIND = Kind("workflows.case", "CaseWorkflow", UnsandboxedWorkflowRunner)
+
+
+def details() -> WorkflowInstanceDetails:
+    """What the SDK passes when it checks a workflow class (prepare_workflow): no real case."""
+    return WorkflowInstanceDetails(
+        payload_converter_factory=temporalio.converter.DataConverter.default._new_payload_converter,
+        failure_converter_class=temporalio.converter.DataConverter.default.failure_converter_class,
+        interceptor_classes=[],
+        defn=temporalio.workflow._Definition.must_from_class(CaseWorkflow),
+        info=_runner._fake_info,
+        randomness_seed=-1,
+        extern_functions={},
+        disable_eager_activity_execution=False,
+        worker_level_failure_exception_types=[],
+        patch_activation_callback=None,
+        last_completion_result=Payloads(),
+        last_failure=Failure(),
+    )
+
+
+def restrictions() -> SandboxRestrictions:
+    return SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+
+
+def until(condition: Any, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+@pytest.fixture
+def pool() -> Iterator[SandboxPool]:
+    yield SandboxPool(depth=2, quiet=0.001)
+
+
+def test_the_pool_keeps_sandboxes_ready_once_a_workflow_was_loaded(pool: SandboxPool) -> None:
+    rules = restrictions()
+    assert pool.take(KIND, rules) is None  # nothing is prepared before a case was loaded
+    assert until(lambda: pool.ready(KIND) == 2)
+    first, second = pool.take(KIND, rules), pool.take(KIND, rules)
+    assert first is not None and second is not None
+    assert until(lambda: pool.ready(KIND) == 2)  # and made ready again
+
+
+def test_no_two_cases_share_a_sandbox_or_its_modules(pool: SandboxPool) -> None:
+    rules = restrictions()
+    pool.take(KIND, rules)
+    assert until(lambda: pool.ready(KIND) == 2)
+    first, second = pool.take(KIND, rules), pool.take(KIND, rules)
+    assert first is not None and second is not None
+    assert first.importer is not second.importer
+    ours = [p.scope["__temporal_workflow_class"] for p in (first, second)]
+    assert ours[0] is not ours[1] and CaseWorkflow not in ours  # each its own fresh import
+    assert ours[0].__module__ == "workflows.case"
+
+
+def test_nothing_is_prepared_while_an_activation_runs(pool: SandboxPool) -> None:
+    rules = restrictions()
+    with pool.busy():
+        pool.take(KIND, rules)
+        time.sleep(0.2)
+        assert pool.ready(KIND) == 0
+    assert until(lambda: pool.ready(KIND) == 2)
+
+
+def test_a_sandbox_is_only_taken_under_the_restrictions_it_was_prepared_with(
+    pool: SandboxPool,
+) -> None:
+    pool.take(KIND, restrictions())
+    assert until(lambda: pool.ready(KIND) == 2)
+    assert pool.take(KIND, restrictions()) is not None  # equal restrictions, another object
+    assert pool.take(KIND, SandboxRestrictions.default) is None
+
+
+def test_a_pool_of_depth_zero_prepares_nothing() -> None:
+    pool = SandboxPool(depth=0, quiet=0.001)
+    assert pool.take(KIND, restrictions()) is None
+    time.sleep(0.2)
+    assert pool.ready(KIND) == 0
+
+
+async def test_an_instance_from_a_prepared_sandbox_is_the_sdk_s_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The runner creates the workflow instance in a prepared sandbox when one is ready."""
+    from sg989.sandbox_pool import POOL
+
+    runner = workflow_runner()
+    runner.create_instance(details())  # the class is now known to the pool
+    kind = Kind("workflows.case", "CaseWorkflow", runner.runner_class)
+    assert until(lambda: POOL.ready(kind) >= 1)
+    monkeypatch.setattr(POOL, "quiet", 3600.0)  # no refill while this test counts
+    before = POOL.ready(kind)
+    instance: Any = runner.create_instance(details())
+    assert POOL.ready(kind) == before - 1  # it took one
+    inside = instance.globals_and_locals["__temporal_in_sandbox"]
+    assert type(inside).__name__ == "InSandbox"
+    assert instance.globals_and_locals["__temporal_workflow_class"] is not CaseWorkflow
