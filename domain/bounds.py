@@ -52,21 +52,36 @@ def check_moment(moment: date) -> date:
     return moment
 
 
+_PLAIN = (int, float, bool, type(None))  # nothing to bound: answered before the generic checks
+
+
 def check_bounded(value: Any) -> Any:
     """Recursively: texts, dates, lists and mappings within bounds (models check themselves)."""
+    kind = type(value)
+    if kind is str:
+        return check_text(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict or kind is list:  # the JSON shapes, without the ABC checks below
+        _check_items(value)
+        return value
     if isinstance(value, str):
         return check_text(value)
     if isinstance(value, date):
         return check_moment(value)
-    if isinstance(value, Mapping):
-        if len(value) > MAX_ITEMS:
-            raise ValueError(f"at most {MAX_ITEMS} entries; this has {len(value)}")
+    if isinstance(value, Mapping | list | tuple | set | frozenset):
+        _check_items(value)
+    return value
+
+
+def _check_items(value: Any) -> None:
+    if len(value) > MAX_ITEMS:
+        raise ValueError(f"at most {MAX_ITEMS} entries; this has {len(value)}")
+    kind = type(value)
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
         for key, item in value.items():
             check_bounded(key)
             check_bounded(item)
-    elif isinstance(value, list | tuple | set | frozenset):
-        if len(value) > MAX_ITEMS:
-            raise ValueError(f"at most {MAX_ITEMS} entries; this has {len(value)}")
+    else:
         for item in value:
             check_bounded(item)
-    return value

@@ -55,6 +55,7 @@ def dutch_holidays(
     return frozenset(days)
 
 
+@lru_cache(maxsize=256)
 def _last_sunday(year: int, month: int) -> date:
     last = date(year, month + 1, 1) - timedelta(days=1)
     return last - timedelta(days=(last.weekday() + 1) % 7)

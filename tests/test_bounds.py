@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -63,3 +63,21 @@ def test_the_shipped_organisation_knows_its_units_and_suggests_close_ones() -> N
     assert "CLAS/11LMB" in refused.value.close
     with pytest.raises(ValueError, match="defensieonderdeel"):
         Organisation.parse(["NAVO/HQ"])
+
+
+def test_a_bad_value_deep_in_a_payload_is_found_whatever_holds_it() -> None:
+    from domain.bounds import check_bounded
+
+    for nested in (
+        {"a": [{"b": "ok"}, {"c": ["x\x00"]}]},
+        ["ok", ("fine", {"k": "y\x01"})],
+        {"bijlagen": {"deel": frozenset({"z\x02"})}},
+        {"k": [1, 2.5, True, None, "\x03"]},
+    ):
+        with pytest.raises(ValueError, match="control character"):
+            check_bounded(nested)
+    with pytest.raises(ValueError, match="at most 100 entries"):
+        check_bounded({"lijst": [{"n": i} for i in range(101)]})
+    with pytest.raises(ValueError, match="dates must lie between"):
+        check_bounded({"op": [date(1999, 12, 31)]})
+    assert check_bounded({"a": [1, "b", None]}) == {"a": [1, "b", None]}
