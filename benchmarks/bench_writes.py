@@ -420,9 +420,10 @@ async def main(
     cases: int = 10_000,
     cache: int | None = None,
     repeats: int = 2,
+    think_ms: int = 0,
 ) -> None:
     if only == "memory":  # not part of "all": starting 10,000 cases takes a while
-        await memory(cases, cache)
+        await memory(cases, cache, think_ms / 1000)
         return
     engine = make_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}")
     SQLModel.metadata.create_all(engine)
@@ -463,7 +464,22 @@ if __name__ == "__main__":
     parser.add_argument(
         "--cache", type=int, default=None, help="the worker's cache (default: the setting)"
     )
+    parser.add_argument(
+        "--think",
+        type=int,
+        default=0,
+        help="memory: milliseconds between two timed completions, as between users' requests "
+        "(default 0: back to back)",
+    )
     args = parser.parse_args()
     asyncio.run(
-        main(args.rounds, args.only, tuple(args.levels), args.cases, args.cache, args.repeats)
+        main(
+            args.rounds,
+            args.only,
+            tuple(args.levels),
+            args.cases,
+            args.cache,
+            args.repeats,
+            args.think,
+        )
     )

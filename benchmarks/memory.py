@@ -11,6 +11,11 @@ first ones (evicted once N exceeds the cache), one at a time: PROBES of each, as
 pairs (which of the two goes first alternates), so that a change of load on the machine hits
 both kinds alike. Printed: the p50 of each kind and their ratio, and the ratio per round of
 PAIRS_PER_ROUND pairs (median, min and max), so one noisy stretch shows as one round.
+
+`--think MS` waits that long before each completion, as a worker serving people idles between
+their requests: then the worker has a spare sandbox ready for the next case it loads
+(sg989/sandbox_pool.py). Back to back (the default) it seldom has the idle moment to prepare one.
+SG989_WORKER_SANDBOX_POOL=0 turns the spare sandboxes off for a comparison.
 """
 
 from __future__ import annotations
@@ -118,19 +123,18 @@ async def start_cases(
 
 
 async def probe_pairs(
-    cached: list[CaseDriver], evicted: list[CaseDriver]
+    cached: list[CaseDriver], evicted: list[CaseDriver], think: float = 0.0
 ) -> tuple[list[float], list[float]]:
     """One completion on each case, a cached and an evicted one in turn (alternating which
-    goes first): seconds per completion, per kind, in the order taken."""
+    goes first), ``think`` seconds before each: seconds per completion, per kind, in the
+    order taken."""
     on_cached: list[float] = []
     on_evicted: list[float] = []
     for i, (warm, cold) in enumerate(zip(cached, evicted, strict=True)):
-        if i % 2:
-            on_evicted.append(await _complete_intake_receipt(cold.case_id, cold))
-            on_cached.append(await _complete_intake_receipt(warm.case_id, warm))
-        else:
-            on_cached.append(await _complete_intake_receipt(warm.case_id, warm))
-            on_evicted.append(await _complete_intake_receipt(cold.case_id, cold))
+        pair = [(on_cached, warm), (on_evicted, cold)]
+        for timings, case in reversed(pair) if i % 2 else pair:
+            await asyncio.sleep(think)
+            timings.append(await _complete_intake_receipt(case.case_id, case))
     return on_cached, on_evicted
 
 
@@ -143,7 +147,7 @@ def round_ratios(cached: list[float], evicted: list[float]) -> list[float]:
     ]
 
 
-async def memory(cases: int, cache: int | None = None) -> None:
+async def memory(cases: int, cache: int | None = None, think: float = 0.0) -> None:
     cache = cache or Settings().worker_max_cached_workflows
     data_dir = Path(tempfile.mkdtemp(prefix="sg989-memory-"))
     url = f"sqlite:///{data_dir / 'sg989.db'}"
@@ -174,12 +178,14 @@ async def memory(cases: int, cache: int | None = None) -> None:
                 f"worker RSS with {cases} open cases: {full:.0f} MB (target < 1024 MB); "
                 f"started in {took:.0f} s ({cases / took:.1f} cases/s)"
             )
-            recent, first = await probe_pairs(drivers[-PROBES:], drivers[:PROBES])
+            recent, first = await probe_pairs(drivers[-PROBES:], drivers[:PROBES], think)
             cached, evicted = statistics.median(recent), statistics.median(first)
             # Each evicted case loaded pushes the least recently used one out: the cached probes
             # (the last PROBES started) stay cached while the cache holds 2 x PROBES cases.
             evicts = cases > cache + PROBES and cache >= 2 * PROBES
             kind = "evicted" if evicts else "NOT all evicted, or cached ones evicted (cache)"
+            pace = f"{think * 1000:.0f} ms apart" if think else "back to back"
+            print(f"Updates {pace} (--think); the worker prepares spare sandboxes when idle")
             print(f"Update on a cached case:  p50 {cached * 1000:6.1f} ms (n={len(recent)})")
             print(
                 f"Update on the first cases ({kind}): p50 {evicted * 1000:6.1f} ms (n={len(first)})"

@@ -5,10 +5,11 @@ importer that imports the workflow modules anew, running ``@workflow.defn`` on `
 again. That import is most of what creating the instance costs, about as much as a whole Update
 on a cached case, and it depends only on the workflow class, never on the case. A background
 thread imports them into spare sandboxes (``DEPTH`` per workflow class the worker has loaded)
-whenever no activation has run for ``QUIET`` seconds; a case being loaded takes one and only
-creates its workflow instance in it. Each sandbox serves one case, as the SDK's would, with the
-same restrictions; only when its imports ran differs. With none ready (a burst of loads, a
-worker never idle) the case imports its own, as before.
+whenever no activation and no activity has run for ``QUIET`` seconds (``BusyActivities`` tells
+it of activities: a store write it would slow down is part of an Update too). A case being
+loaded takes one and only creates its workflow instance in it. Each sandbox serves one case, as
+the SDK's would, with the same restrictions; only when its imports ran differs. With none ready
+(a burst of loads, a worker never idle) the case imports its own, as before.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 import structlog
 import temporalio.workflow
+from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 from temporalio.worker.workflow_sandbox import SandboxRestrictions
 from temporalio.worker.workflow_sandbox._importer import Importer
 from temporalio.worker.workflow_sandbox._restrictions import RestrictionContext
@@ -31,7 +33,7 @@ from temporalio.worker.workflow_sandbox._restrictions import RestrictionContext
 log = structlog.get_logger(__name__)
 
 DEPTH = 2  # spare sandboxes per workflow class; 0 turns the pool off
-QUIET = 0.005  # seconds without an activation before the thread prepares one
+QUIET = 0.02  # seconds without an activation or activity before the thread prepares one
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class SandboxPool:
 
     @contextmanager
     def busy(self) -> Iterator[None]:
-        """Marks an activation running: the thread prepares nothing meanwhile."""
+        """Marks an activation or activity running: the thread prepares nothing meanwhile."""
         with self._changed:
             self._busy += 1
         try:
@@ -156,3 +158,16 @@ class SandboxPool:
 
 
 POOL = SandboxPool()
+
+
+class _BusyActivity(ActivityInboundInterceptor):
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        with POOL.busy():
+            return await self.next.execute_activity(input)
+
+
+class BusyActivities(Interceptor):
+    """Tells the pool while an activity (a store write, a mail) runs on this worker."""
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _BusyActivity(next)

@@ -17,7 +17,7 @@ from activities.imports import ImportActivities
 from activities.notify import NotificationActivities
 from activities.record import StoreActivities
 from sg989.sandbox import LEAN_SUPPORTED, LeanSandboxedWorkflowRunner
-from sg989.sandbox_pool import POOL
+from sg989.sandbox_pool import POOL, BusyActivities
 from sg989.settings import Settings, get_settings
 from sg989.telemetry import LogContextInterceptor
 from workflows.case import CaseWorkflow
@@ -89,5 +89,5 @@ def build_worker(
         max_cached_workflows=settings.worker_max_cached_workflows,
         build_id=workflow_build_id(),
         workflow_runner=workflow_runner(),
-        interceptors=[StalledCaseGuard(), LogContextInterceptor()],
+        interceptors=[StalledCaseGuard(), LogContextInterceptor(), BusyActivities()],
     )

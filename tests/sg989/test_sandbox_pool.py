@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -120,3 +121,24 @@ async def test_an_instance_from_a_prepared_sandbox_is_the_sdk_s_own(
     inside = instance.globals_and_locals["__temporal_in_sandbox"]
     assert type(inside).__name__ == "InSandbox"
     assert instance.globals_and_locals["__temporal_workflow_class"] is not CaseWorkflow
+
+
+async def test_nothing_is_prepared_while_an_activity_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store write is part of an Update: preparing a sandbox then would slow that Update."""
+    from sg989 import sandbox_pool
+
+    pool = SandboxPool(depth=2, quiet=0.001)
+    monkeypatch.setattr(sandbox_pool, "POOL", pool)
+    seen: list[int] = []
+
+    class Write:
+        async def execute_activity(self, input: Any) -> str:
+            pool.take(KIND, restrictions())  # a case was loaded meanwhile
+            await asyncio.sleep(0.2)
+            seen.append(pool.ready(KIND))
+            return "written"
+
+    busy = sandbox_pool.BusyActivities().intercept_activity(Write())  # type: ignore[arg-type]
+    assert await busy.execute_activity(None) == "written"  # type: ignore[arg-type]
+    assert seen == [0]
+    assert until(lambda: pool.ready(KIND) == 2)
