@@ -115,7 +115,8 @@ class SandboxPool:
             with self._changed:
                 self._busy -= 1
                 self._last_busy = time.monotonic()
-                self._changed.notify()
+                if not self._busy and self._short():  # else the thread has nothing to do
+                    self._changed.notify()
 
     def _start(self) -> None:
         if self._thread is None:
@@ -143,11 +144,14 @@ class SandboxPool:
         with self._changed:
             return len(self._ready.get(kind, ()))
 
+    def _short(self) -> list[Kind]:
+        return [kind for kind, ready in self._ready.items() if len(ready) < self.depth]
+
     def _next_wanted(self) -> tuple[Kind, SandboxRestrictions]:
         """Blocks until a kind is short of sandboxes and no activation ran for ``quiet``."""
         with self._changed:
             while True:
-                short = [k for k, ready in self._ready.items() if len(ready) < self.depth]
+                short = self._short()
                 idle_for = time.monotonic() - self._last_busy
                 if short and not self._busy and idle_for >= self.quiet:
                     return short[0], self._restrictions[short[0]]
