@@ -22,7 +22,14 @@ from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.transition import STEP_ROWS_UNKNOWN, CaseStep, Transition
+from domain.transition import (
+    RECORD_STEP,
+    RECORD_TRANSITION,
+    STEP_ROWS_UNKNOWN,
+    WRITE_FAILED,
+    CaseStep,
+    Transition,
+)
 from store.db import session_scope, write_scope
 from store.group_commit import GroupCommit
 from store.models import AuditEvent, ProjectionFailure
@@ -33,8 +40,6 @@ from store.steps import StepOutcome, StepRowsUnknown, write_step
 
 log = structlog.get_logger(__name__)
 
-RECORD_STEP = "record_step"
-WRITE_FAILED = "CaseWriteFailed"
 # Errors that say the data itself cannot be stored; retrying would fail the same way.
 BAD_DATA = (DataError, OverflowError, ValueError, TypeError, UnicodeError)
 
@@ -87,7 +92,7 @@ class StoreActivities:
         )
         return applied
 
-    @activity.defn(name="record_transition")
+    @activity.defn(name=RECORD_TRANSITION)
     def record_transition(self, transition: Transition) -> bool:
         """The one-event form, for runs that started before steps existed."""
         applied = self._write(

@@ -52,6 +52,7 @@ from domain.rules.claims import TaskFacts, check_may_claim, check_may_release
 from domain.rules.complete import completing_roles
 from domain.rules.duties import check_assignee_holds_role
 from domain.rules.terms import ExtensionRow, check_extender, check_extension
+from domain.transition import WRITE_FAILED
 from sg989.policy_files import policy_of_version
 from store.directory import get_person
 from store.models import Case, CaseParty, Person, Task
@@ -62,7 +63,7 @@ REJECTION_STATUS = {
     Rejection.not_found.value: 404,
     Rejection.conflict.value: 409,
     Rejection.invalid.value: 422,
-    "CaseWriteFailed": 503,  # the store refused the case's changes for good (activities/record.py)
+    WRITE_FAILED: 503,  # the store refused the case's changes for good (activities/record.py)
 }
 UNAVAILABLE = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED}
 log = structlog.get_logger("api")

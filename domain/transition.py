@@ -53,6 +53,11 @@ class StepEvent(BaseModel):
     notifications: list[Notification] = Field(default_factory=list)
 
 
+# The store's activities, named once for the workflow that calls them and the worker that runs them.
+RECORD_STEP = "record_step"
+RECORD_TRANSITION = "record_transition"
+# The failure type of a write that retrying cannot fix: the case is stalled, an operator alerted.
+WRITE_FAILED = "CaseWriteFailed"
 # The failure type of a step built while replaying that the store had not recorded yet.
 STEP_ROWS_UNKNOWN = "StepRowsUnknown"
 

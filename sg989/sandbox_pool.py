@@ -148,7 +148,7 @@ class SandboxPool:
         return [kind for kind, ready in self._ready.items() if len(ready) < self.depth]
 
     def _next_wanted(self) -> tuple[Kind, SandboxRestrictions]:
-        """Blocks until a kind is short of sandboxes and no activation ran for ``quiet``."""
+        """Blocks until a kind is short of sandboxes and the worker was idle for ``quiet``."""
         with self._changed:
             while True:
                 short = self._short()

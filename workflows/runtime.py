@@ -16,7 +16,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.roles import Role
     from domain.rows import CaseRows, RowChanges
     from domain.transition import (
+        RECORD_STEP,
+        RECORD_TRANSITION,
         STEP_ROWS_UNKNOWN,
+        WRITE_FAILED,
         AuditEventIn,
         CaseStep,
         Notification,
@@ -26,9 +29,6 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows import patches, search
 
-RECORD_TRANSITION = "record_transition"
-RECORD_STEP = "record_step"
-WRITE_FAILED = "CaseWriteFailed"
 # Runs without this marker (started before it) keep writing one activity per event.
 ONE_WRITE_PER_STEP = "one-write-per-step"
 # Rounds of the workflow's event loop without a new event before a step is written: lets every

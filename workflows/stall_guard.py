@@ -18,7 +18,8 @@ from temporalio.worker import (
     WorkflowInterceptorClassInput,
 )
 
-WRITE_FAILED = "CaseWriteFailed"
+with workflow.unsafe.imports_passed_through():
+    from domain.transition import WRITE_FAILED
 
 
 class _StalledCaseInbound(WorkflowInboundInterceptor):

@@ -14,12 +14,11 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from domain.transition import CaseStep
+from domain.transition import RECORD_STEP, CaseStep
 from sg989.codec import encrypted_converter
 from sg989.keys import parse_keys
 from sg989.worker import workflow_runner
 from workflows.case import CaseWorkflow
-from workflows.runtime import RECORD_STEP
 
 
 @activity.defn(name=RECORD_STEP)
