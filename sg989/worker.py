@@ -16,6 +16,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.imports import ImportActivities
 from activities.notify import NotificationActivities
 from activities.record import StoreActivities
+from sg989 import payload_walk
 from sg989.sandbox import LEAN_SUPPORTED, LeanSandboxedWorkflowRunner
 from sg989.sandbox_pool import POOL, BusyActivities
 from sg989.settings import Settings, get_settings
@@ -70,6 +71,7 @@ def build_worker(
 ) -> Worker:
     settings = settings or get_settings()
     compile_workflow_modules()
+    payload_walk.install()
     POOL.depth = settings.worker_sandbox_pool
     store = StoreActivities(engine)
     notify = NotificationActivities(engine, settings)
