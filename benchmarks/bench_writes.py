@@ -132,11 +132,13 @@ class Result:
     concurrency: int
     latencies: list[float]
     elapsed: float
+    cpu: float  # this process's CPU seconds (every thread) while the clock ran
 
     @classmethod
     def sum(cls, runs: list[Result]) -> Result:
         latencies = [lat for run in runs for lat in run.latencies]
-        return cls(runs[0].name, runs[0].concurrency, latencies, sum(r.elapsed for r in runs))
+        elapsed, cpu = sum(r.elapsed for r in runs), sum(r.cpu for r in runs)
+        return cls(runs[0].name, runs[0].concurrency, latencies, elapsed, cpu)
 
     @property
     def per_second(self) -> float:
@@ -150,7 +152,7 @@ class Result:
         return (
             f"{self.name:15} c={self.concurrency:<3} {self.per_second:7.1f} Updates/s  "
             f"p50 {self.pct(50):6.1f} ms  p95 {self.pct(95):6.1f} ms  p99 {self.pct(99):6.1f} ms  "
-            f"(n={len(self.latencies)})"
+            f"CPU {self.cpu / len(self.latencies) * 1000:5.1f} ms/Update  (n={len(self.latencies)})"
         )
 
 
@@ -167,11 +169,11 @@ class Driver:
 
 async def measure(name: str, concurrency: int, driver: Driver) -> Result:
     prepared = await asyncio.gather(*(driver.prepare() for _ in range(concurrency)))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     runs = await asyncio.gather(*(driver.run(setup) for setup in prepared))
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     await asyncio.gather(*(driver.finish(setup) for setup in prepared))
-    return Result(name, concurrency, [lat for run in runs for lat in run], elapsed)
+    return Result(name, concurrency, [lat for run in runs for lat in run], elapsed, cpu)
 
 
 async def timed(call: Awaitable[Any]) -> float:
