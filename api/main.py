@@ -32,6 +32,7 @@ from api.routers import codec as codec_server
 from api.strict import reject_unknown_query
 from api.web import install_web
 from domain.policy import DeadlinePolicy
+from sg989 import collector
 from sg989.logging import configure_logging
 from sg989.organisation_file import UNITS_FILE, load_organisation
 from sg989.policy_files import load_policy
@@ -121,4 +122,6 @@ def app_factory() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_format)
     install_runtime()
-    return create_app(settings)
+    app = create_app(settings)
+    collector.settle(settings.gc_young_threshold)
+    return app

@@ -57,6 +57,7 @@ from benchmarks.memory import memory
 from benchmarks.sealing import BENCH_KEYS, bench_converter, ready_for_cases
 from domain.case import Actor, CompleteTask
 from domain.phases import TaskType
+from sg989 import collector
 from sg989.policy_files import load_policy
 from sg989.settings import Settings
 from sg989.temporal import temporal_cli_path
@@ -385,6 +386,7 @@ async def throughput(
     async with bare_worker, build_worker(client, engine, CASE_QUEUE), api.http:
         script = await probe_script(client)
         await measure("warm-up", 1, case_client(client, script, 1, api))  # the app's first requests
+        collector.settle(Settings().gc_young_threshold)  # as `sg989 up` does once started
         per_case = len(script)
         print(f"sg989 drives {per_case} task completions per case (intake to nazorg)\n")
         for level in levels:

@@ -169,7 +169,9 @@ async def phases(client: Client, engine: Engine, cases: int) -> None:
 
     from benchmarks.bench_writes import BARE_QUEUE, CASE_QUEUE, BenchBare, RowWriter, probe_script
     from domain.phases import TaskType
+    from sg989 import collector
     from sg989.policy_files import load_policy
+    from sg989.settings import Settings
     from sg989.worker import build_worker
     from tests.workflows.driver import CaseDriver
     from workflows.case import CaseWorkflow
@@ -188,6 +190,7 @@ async def phases(client: Client, engine: Engine, cases: int) -> None:
     with hooked(timeline):
         async with bare_worker, build_worker(client, engine, CASE_QUEUE):
             script = await probe_script(client)
+            collector.settle(Settings().gc_young_threshold)  # as `sg989 up` does once started
             handle = await client.start_workflow(
                 BenchBare.run, False, id=f"bare-phases-{time.time_ns()}", task_queue=BARE_QUEUE
             )

@@ -12,6 +12,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
+from sg989 import collector
 from sg989.cli_audit import verify_audit_cmd
 from sg989.cli_directory import directory_app
 from sg989.cli_output import fail, say, settings_problem
@@ -113,7 +114,9 @@ def worker() -> None:
             raise _fail(str(exc)) from None
         await ensure_dispatcher(client, settings.task_queue)  # issue 10: notifications
         log.info("worker_started", task_queue=settings.task_queue)
-        await build_worker(client, engine, settings.task_queue, settings).run()
+        worker = build_worker(client, engine, settings.task_queue, settings)
+        collector.settle(settings.gc_young_threshold)
+        await worker.run()
 
     asyncio.run(serve())
 

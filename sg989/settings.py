@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # Spare sandboxes per workflow class, prepared while the worker is idle, so that loading a
     # case skips importing the workflow modules (sg989/sandbox_pool.py); 0 turns that off.
     worker_sandbox_pool: int = Field(default=2, ge=0, le=16)
+    # Young-generation threshold of the garbage collector once started (sg989/collector.py);
+    # 0 keeps Python's default of 700.
+    gc_young_threshold: int = Field(default=10_000, ge=0, le=1_000_000)
 
     @property
     def sqlalchemy_url(self) -> str:

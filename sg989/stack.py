@@ -11,6 +11,7 @@ from pathlib import Path
 import structlog
 from temporalio.client import Client
 
+from sg989 import collector
 from sg989.settings import Settings
 from sg989.supervise import Supervised, supervise
 from sg989.telemetry import install_runtime
@@ -121,6 +122,7 @@ async def run_stack(settings: Settings, separate: bool | None = None) -> None:
         app = create_app(settings, engine, client_provider=_fixed(client))
         api = build_server(app, settings)
         worker = build_worker(client, engine, settings.task_queue, settings)
+        collector.settle(settings.gc_young_threshold)
         _announce(settings)
         async with worker:
             await ensure_dispatcher(client, settings.task_queue)
