@@ -36,6 +36,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from sg989.sandbox_defn import fast_type_hints, fast_update_method_check
 from sg989.sandbox_pool import POOL, Kind
+from sg989.sandbox_shape import remember_shapes
 
 try:
     from temporalio.worker.workflow_sandbox import _runner as _sdk_runner
@@ -154,5 +155,6 @@ class LeanSandboxedWorkflowRunner(SandboxedWorkflowRunner):
     def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
         fast_update_method_check()
         fast_type_hints()
+        remember_shapes()
         instance: WorkflowInstance = _LeanInstance(det, self.runner_class, self.restrictions)
         return instance
