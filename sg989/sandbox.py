@@ -31,6 +31,7 @@ from types import CodeType
 from typing import Any
 
 import temporalio.workflow
+from temporalio.bridge.proto.workflow_activation import RemoveFromCache
 from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
@@ -73,6 +74,16 @@ def _sdk_fits() -> bool:
 
 
 LEAN_SUPPORTED = _sdk_fits()
+
+
+def _evicted_for_room(job: Any) -> bool:
+    """Whether an activation's job evicts this case because the cache is full: another case
+    is being loaded in its place."""
+    if not job.HasField("remove_from_cache"):
+        return False
+    return bool(job.remove_from_cache.reason == RemoveFromCache.EvictionReason.CACHE_FULL)
+
+
 _compiled: dict[str, CodeType] = {}
 
 
@@ -131,7 +142,10 @@ if _SdkInstance is not None:
 
         def activate(self, act: Any) -> Any:
             with POOL.busy():
-                return super().activate(act)
+                completion = super().activate(act)
+                if any(_evicted_for_room(job) for job in act.jobs):
+                    POOL.load_coming()
+                return completion
 
         def _in_sandbox(self) -> Any:
             return self.globals_and_locals.get(IN_SANDBOX)

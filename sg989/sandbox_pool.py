@@ -6,8 +6,11 @@ again. That import is most of what creating the instance costs, about as much as
 on a cached case, and it depends only on the workflow class, never on the case. A background
 thread imports them into spare sandboxes (``DEPTH`` per workflow class the worker has loaded)
 whenever no activation and no activity has run for ``QUIET`` seconds (``BusyActivities`` tells
-it of activities: a store write it would slow down is part of an Update too). A case being
-loaded takes one and only creates its workflow instance in it. Each sandbox serves one case, as
+it of activities: a store write it would slow down is part of an Update too), and at once when
+the SDK's core evicts a case because its cache is full (``load_coming``): a case is then being
+loaded, and the core fetches that case's history before the worker sees it. A case being
+loaded takes one, waiting for the one being prepared if none is ready, and only creates its
+workflow instance in it. Each sandbox serves one case, as
 the SDK's would, with the same restrictions; only when its imports ran differs. With none ready
 (a burst of loads, a worker never idle) the case imports its own, as before.
 """
@@ -33,7 +36,10 @@ from temporalio.worker.workflow_sandbox._restrictions import RestrictionContext
 log = structlog.get_logger(__name__)
 
 DEPTH = 2  # spare sandboxes per workflow class; 0 turns the pool off
-QUIET = 0.02  # seconds without an activation or activity before the thread prepares one
+QUIET = 0.05  # seconds without an activation or activity before the thread prepares one
+# How long a case being loaded waits for the sandbox the thread is preparing, at most: the rest
+# of one preparation (about 10 ms) is less than a whole one of its own beside the thread's.
+AWAIT_PREPARING = 0.25
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,8 @@ class SandboxPool:
     _changed: threading.Condition = field(default_factory=threading.Condition)
     _busy: int = 0
     _last_busy: float = 0.0
+    _urgent: bool = False
+    _preparing: Kind | None = None
     _thread: threading.Thread | None = None
 
     def take(self, kind: Kind, restrictions: SandboxRestrictions) -> Prepared | None:
@@ -99,10 +107,22 @@ class SandboxPool:
             if known is None or (known is not restrictions and known != restrictions):
                 self._restrictions[kind], self._ready[kind] = restrictions, []
             ready = self._ready[kind]
+            if not ready and self._preparing == kind:
+                self._changed.wait_for(
+                    lambda: bool(ready) or self._preparing != kind, AWAIT_PREPARING
+                )
             prepared = ready.pop(0) if ready else None
             self._start()
             self._changed.notify()
         return prepared
+
+    def load_coming(self) -> None:
+        """A case is about to be loaded (the core evicted another to make room): the thread
+        prepares a sandbox as soon as nothing runs, without waiting for the worker to idle."""
+        with self._changed:
+            if self._short():
+                self._urgent = True
+                self._changed.notify_all()
 
     @contextmanager
     def busy(self) -> Iterator[None]:
@@ -116,7 +136,7 @@ class SandboxPool:
                 self._busy -= 1
                 self._last_busy = time.monotonic()
                 if not self._busy and self._short():  # else the thread has nothing to do
-                    self._changed.notify()
+                    self._changed.notify_all()
 
     def _start(self) -> None:
         if self._thread is None:
@@ -135,10 +155,14 @@ class SandboxPool:
                 with self._changed:
                     self._ready.pop(kind, None)
                     self._restrictions.pop(kind, None)
+                    self._preparing = None
+                    self._changed.notify_all()
                 continue
             with self._changed:
                 if self._restrictions.get(kind) is restrictions:
                     self._ready[kind].append(prepared)
+                self._preparing = None
+                self._changed.notify_all()
 
     def ready(self, kind: Kind) -> int:
         with self._changed:
@@ -148,12 +172,14 @@ class SandboxPool:
         return [kind for kind, ready in self._ready.items() if len(ready) < self.depth]
 
     def _next_wanted(self) -> tuple[Kind, SandboxRestrictions]:
-        """Blocks until a kind is short of sandboxes and the worker was idle for ``quiet``."""
+        """Blocks until a kind is short of sandboxes and the worker was idle for ``quiet``, or
+        nothing runs and a load is coming."""
         with self._changed:
             while True:
                 short = self._short()
                 idle_for = time.monotonic() - self._last_busy
-                if short and not self._busy and idle_for >= self.quiet:
+                if short and not self._busy and (self._urgent or idle_for >= self.quiet):
+                    self._urgent, self._preparing = False, short[0]
                     return short[0], self._restrictions[short[0]]
                 if short and not self._busy:
                     self._changed.wait(self.quiet - idle_for)

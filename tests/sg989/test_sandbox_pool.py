@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -142,3 +143,56 @@ async def test_nothing_is_prepared_while_an_activity_runs(monkeypatch: pytest.Mo
     assert await busy.execute_activity(None) == "written"  # type: ignore[arg-type]
     assert seen == [0]
     assert until(lambda: pool.ready(KIND) == 2)
+
+
+def test_a_case_evicted_for_room_has_a_sandbox_prepared_at_once() -> None:
+    """The core evicts a case when its cache is full and another is loading: the thread
+    prepares one sandbox then, without waiting for the worker to be idle."""
+    pool = SandboxPool(depth=2, quiet=3600.0)
+    rules = restrictions()
+    with pool.busy():  # an activation ran just now
+        pool.take(KIND, rules)
+    time.sleep(0.2)
+    assert pool.ready(KIND) == 0  # never idle long enough
+    pool.load_coming()
+    assert until(lambda: pool.ready(KIND) == 1)
+    time.sleep(0.2)
+    assert pool.ready(KIND) == 1  # one per load coming
+
+
+def test_a_case_loading_waits_for_the_sandbox_being_prepared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sg989 import sandbox_pool
+
+    started = threading.Event()
+    real_prepare = sandbox_pool.prepare
+
+    def slow_prepare(kind: Kind, rules: SandboxRestrictions) -> Any:
+        started.set()
+        time.sleep(0.1)
+        return real_prepare(kind, rules)
+
+    monkeypatch.setattr(sandbox_pool, "prepare", slow_prepare)
+    pool = SandboxPool(depth=2, quiet=3600.0)
+    rules = restrictions()
+    with pool.busy():
+        pool.take(KIND, rules)
+    pool.load_coming()
+    assert started.wait(5)
+    assert pool.take(KIND, rules) is not None  # it waited rather than import its own
+
+
+def test_only_an_eviction_for_room_announces_a_load() -> None:
+    from temporalio.bridge.proto.workflow_activation import RemoveFromCache, WorkflowActivationJob
+
+    from sg989.sandbox import _evicted_for_room
+
+    reason = RemoveFromCache.EvictionReason
+    full = WorkflowActivationJob(remove_from_cache=RemoveFromCache(reason=reason.CACHE_FULL))
+    ending = WorkflowActivationJob(
+        remove_from_cache=RemoveFromCache(reason=reason.WORKFLOW_EXECUTION_ENDING)
+    )
+    assert _evicted_for_room(full)
+    assert not _evicted_for_room(ending)
+    assert not _evicted_for_room(WorkflowActivationJob())
