@@ -27,6 +27,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import sys
 import tempfile
 import time
 import uuid
@@ -487,3 +489,9 @@ if __name__ == "__main__":
             args.think,
         )
     )
+    # The figures are printed and every server and worker it started is stopped; an ordinary
+    # interpreter exit then sometimes aborts (exit 134, "PyGILState_Release") while the Temporal
+    # runtime's Rust threads are torn down: temporalio/sdk-python#300, as in failover.py.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

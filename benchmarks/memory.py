@@ -14,7 +14,9 @@ PAIRS_PER_ROUND pairs (median, min and max), so one noisy stretch shows as one r
 
 `--think MS` waits that long before each completion, as a worker serving people idles between
 their requests: then the worker has a spare sandbox ready for the next case it loads
-(sg989/sandbox_pool.py). Back to back (the default) it seldom has the idle moment to prepare one.
+(sg989/sandbox_pool.py). Back to back (the default) it is never idle for long: it prepares one
+while the SDK's core fetches the history of the case being loaded, after evicting another to
+make room, and the case waits for whatever of the preparation is left.
 SG989_WORKER_SANDBOX_POOL=0 turns the spare sandboxes off for a comparison.
 """
 
@@ -185,7 +187,10 @@ async def memory(cases: int, cache: int | None = None, think: float = 0.0) -> No
             evicts = cases > cache + PROBES and cache >= 2 * PROBES
             kind = "evicted" if evicts else "NOT all evicted, or cached ones evicted (cache)"
             pace = f"{think * 1000:.0f} ms apart" if think else "back to back"
-            print(f"Updates {pace} (--think); the worker prepares spare sandboxes when idle")
+            print(
+                f"Updates {pace} (--think); the worker prepares spare sandboxes when idle "
+                "and when it evicts a case to make room"
+            )
             print(f"Update on a cached case:  p50 {cached * 1000:6.1f} ms (n={len(recent)})")
             print(
                 f"Update on the first cases ({kind}): p50 {evicted * 1000:6.1f} ms (n={len(first)})"

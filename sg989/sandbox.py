@@ -141,11 +141,10 @@ if _SdkInstance is not None:
                 self.importer.restriction_context.is_runtime = False
 
         def activate(self, act: Any) -> Any:
+            if any(_evicted_for_room(job) for job in act.jobs):
+                POOL.load_coming()  # before the eviction itself: every millisecond counts
             with POOL.busy():
-                completion = super().activate(act)
-                if any(_evicted_for_room(job) for job in act.jobs):
-                    POOL.load_coming()
-                return completion
+                return super().activate(act)
 
         def _in_sandbox(self) -> Any:
             return self.globals_and_locals.get(IN_SANDBOX)

@@ -117,8 +117,9 @@ class SandboxPool:
         return prepared
 
     def load_coming(self) -> None:
-        """A case is about to be loaded (the core evicted another to make room): the thread
-        prepares a sandbox as soon as nothing runs, without waiting for the worker to idle."""
+        """A case is about to be loaded (the core evicts another to make room): the thread
+        prepares a sandbox at once, even beside the eviction, without waiting for an idle
+        moment."""
         with self._changed:
             if self._short():
                 self._urgent = True
@@ -173,12 +174,12 @@ class SandboxPool:
 
     def _next_wanted(self) -> tuple[Kind, SandboxRestrictions]:
         """Blocks until a kind is short of sandboxes and the worker was idle for ``quiet``, or
-        nothing runs and a load is coming."""
+        a load is coming."""
         with self._changed:
             while True:
                 short = self._short()
                 idle_for = time.monotonic() - self._last_busy
-                if short and not self._busy and (self._urgent or idle_for >= self.quiet):
+                if short and (self._urgent or (not self._busy and idle_for >= self.quiet)):
                     self._urgent, self._preparing = False, short[0]
                     return short[0], self._restrictions[short[0]]
                 if short and not self._busy:
