@@ -10,9 +10,9 @@ it of activities: a store write it would slow down is part of an Update too), an
 the SDK's core evicts a case because its cache is full (``load_coming``): a case is then being
 loaded, and the core fetches that case's history before the worker sees it. A case being
 loaded takes one, waiting for the one being prepared if none is ready, and only creates its
-workflow instance in it. Each sandbox serves one case, as
-the SDK's would, with the same restrictions; only when its imports ran differs. With none ready
-(a burst of loads, a worker never idle) the case imports its own, as before.
+workflow instance in it. Each sandbox serves one case, as the SDK's would, with the same
+restrictions; only when its imports ran differs. With none ready and none being prepared (a
+burst of loads) the case imports its own, as before.
 """
 
 from __future__ import annotations
