@@ -175,6 +175,7 @@ def test_a_case_loading_waits_for_the_sandbox_being_prepared(
         return real_prepare(kind, rules)
 
     monkeypatch.setattr(sandbox_pool, "prepare", slow_prepare)
+    monkeypatch.setattr(sandbox_pool, "AWAIT_PREPARING", 30.0)  # a loaded CI machine is slow
     pool = SandboxPool(depth=2, quiet=3600.0)
     rules = restrictions()
     with pool.busy():
