@@ -27,8 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import sys
 import tempfile
 import time
 import uuid
@@ -54,6 +52,7 @@ from temporalio.worker import Worker
 import store.models  # noqa: F401  (registers the tables)
 from api.main import create_app
 from api.tokens import issue_local_token
+from benchmarks import exit_after_figures
 from benchmarks.history_size import history_of_full_path
 from benchmarks.memory import memory
 from benchmarks.sealing import BENCH_KEYS, bench_converter, ready_for_cases
@@ -489,9 +488,4 @@ if __name__ == "__main__":
             args.think,
         )
     )
-    # The figures are printed and every server and worker it started is stopped; an ordinary
-    # interpreter exit then sometimes aborts (exit 134, "PyGILState_Release") while the Temporal
-    # runtime's Rust threads are torn down: temporalio/sdk-python#300, as in failover.py.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    exit_after_figures()

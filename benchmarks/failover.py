@@ -32,6 +32,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from benchmarks import exit_after_figures
 from benchmarks.sealing import BENCH_KEYS, bench_converter, ready_for_cases
 from sg989.policy_files import load_policy
 from sg989.temporal import temporal_cli_path
@@ -188,10 +189,7 @@ def run_outage(args: argparse.Namespace) -> None:
     else:
         sqlite = args.scenario == "sqlite"
         asyncio.run(store_loss(args.cases, args.kill_after, args.down_for, args.parallel, sqlite))
-    # Everything is printed and every child stopped; skip the interpreter's teardown, where the
-    # Temporal runtime's threads sometimes abort it ("PyGILState_Release") after the figures.
-    sys.stdout.flush()
-    os._exit(0)
+    exit_after_figures()
 
 
 if __name__ == "__main__":

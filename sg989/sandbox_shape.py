@@ -74,7 +74,8 @@ def _code_of(value: Any) -> Any:
 
 
 def _code_key(code: CodeType) -> tuple[Any, ...]:
-    consts = tuple(_code_key(c) if isinstance(c, CodeType) else c for c in code.co_consts)
+    # type() rather than isinstance: this runs inside the sandbox, whose isinstance is wrapped.
+    consts = tuple(_code_key(c) if type(c) is CodeType else c for c in code.co_consts)
     return (code.co_filename, code.co_firstlineno, code.co_code, code.co_names, consts)
 
 
