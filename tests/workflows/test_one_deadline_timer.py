@@ -15,6 +15,19 @@ from tests.workflows.driver import COID, CaseDriver
 from tests.workflows.test_deadlines import sleep_until
 
 
+async def on_a_sunday(env) -> None:  # type: ignore[no-untyped-def]
+    """Moves the time-skipping clock to the coming Sunday noon. Opened on a Monday, the
+    ontvangstbevestiging (7 days) and intake contact (5 working days) end, and remind, at the
+    same moment; these tests need two moments, whatever day they run on."""
+    now = await env.get_current_time()
+    sunday = (now + timedelta(days=(6 - now.weekday()) % 7)).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
+    if sunday <= now:
+        sunday += timedelta(days=7)
+    await env.sleep(sunday - now)
+
+
 def timer_events(history: WorkflowHistory) -> list[HistoryEvent]:
     kinds = (
         "timer_started_event_attributes",
@@ -50,6 +63,7 @@ def reminders(engine, case_id: str) -> dict[str, datetime]:  # type: ignore[no-u
 async def test_open_tasks_share_one_timer_and_each_reminder_comes_at_its_own_moment(
     time_worker, policy, task_queue, engine
 ) -> None:
+    await on_a_sunday(time_worker)
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
     bevestiging = await case.open_task(TaskType.ontvangstbevestiging)
     contact = await case.open_task(TaskType.intake_contact)
@@ -73,6 +87,7 @@ async def test_open_tasks_share_one_timer_and_each_reminder_comes_at_its_own_mom
 async def test_completing_a_task_that_is_not_the_nearest_leaves_the_timer_alone(
     time_worker, policy, task_queue
 ) -> None:
+    await on_a_sunday(time_worker)
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
     tasks = [
         await case.open_task(TaskType.ontvangstbevestiging),
