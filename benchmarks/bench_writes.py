@@ -19,7 +19,8 @@ has its workflow or its cases registered (a case's registration is not a task co
 bare workflow's start costs next to nothing); latencies are per Update. Then the
 history of one case on the full investigation path and activities per Update: see
 benchmarks/history_size.py; `--only memory`: see benchmarks/memory.py; `--only phases` (where
-the milliseconds of one completion go at concurrency 1): see benchmarks/phases.py.
+the milliseconds of one completion go at concurrency 1): see benchmarks/phases.py; `--only sandbox`
+(how much of that the workflow sandbox costs): see benchmarks/sandbox_share.py.
 """
 
 from __future__ import annotations
@@ -435,7 +436,7 @@ async def main(
     if only in ("all", "history"):
         await history_of_full_path(engine)
         print()
-    if only in ("all", "throughput", "phases"):
+    if only in ("all", "throughput", "phases", "sandbox"):
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(temporal_cli_path()),
             data_converter=bench_converter(),
@@ -447,6 +448,11 @@ async def main(
                 from benchmarks.phases import phases
 
                 await phases(env.client, engine, rounds)
+                return
+            if only == "sandbox":  # how much of a completion the workflow sandbox costs
+                from benchmarks.sandbox_share import sandbox_share
+
+                await sandbox_share(env.client, engine, rounds, repeats)
                 return
             await throughput(env, engine, rounds, levels, repeats)
 
@@ -460,7 +466,9 @@ if __name__ == "__main__":
         "--repeats", type=int, default=2, help="interleaved rounds of the four at each level"
     )
     parser.add_argument(
-        "--only", choices=("all", "history", "throughput", "memory", "phases"), default="all"
+        "--only",
+        choices=("all", "history", "throughput", "memory", "phases", "sandbox"),
+        default="all",
     )
     parser.add_argument(
         "--cases", type=int, default=10_000, help="open cases for the memory measurement"
