@@ -28,12 +28,16 @@ class Defensieonderdeel(StrEnum):
     DMO = "DMO"
 
 
+# Looked up on every audit event a case emits (its search attributes) and for every row: a dict,
+# not a walk over the enum.
+_DO_BY_NAME = {do.value.lower(): do for do in Defensieonderdeel}
+
+
 def defensieonderdeel_of(unit: str) -> Defensieonderdeel:
     """The DO is the first segment of a unit path such as ``CLAS/11LMB``."""
-    head = unit.split("/", 1)[0]
-    for do in Defensieonderdeel:
-        if do.value.lower() == head.lower():
-            return do
+    do = _DO_BY_NAME.get(unit.split("/", 1)[0].lower())
+    if do is not None:
+        return do
     raise ValueError(
         f"unit '{unit}' does not start with a defensieonderdeel "
         f"({', '.join(d.value for d in Defensieonderdeel)})"
