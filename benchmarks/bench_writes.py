@@ -19,8 +19,9 @@ has its workflow or its cases registered (a case's registration is not a task co
 bare workflow's start costs next to nothing); latencies are per Update. Then the
 history of one case on the full investigation path and activities per Update: see
 benchmarks/history_size.py; `--only memory`: see benchmarks/memory.py; `--only phases` (where
-the milliseconds of one completion go at concurrency 1): see benchmarks/phases.py; `--only sandbox`
-(how much of that the workflow sandbox costs): see benchmarks/sandbox_share.py.
+the milliseconds of one completion go at concurrency 1): see benchmarks/phases.py; `--only gap`
+(what a local write, sg989's own work and the sandbox each add to a bare Update): see
+benchmarks/gap.py.
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ class Result:
 
     def line(self) -> str:
         return (
-            f"{self.name:15} c={self.concurrency:<3} {self.per_second:7.1f} Updates/s  "
+            f"{self.name:18} c={self.concurrency:<3} {self.per_second:7.1f} Updates/s  "
             f"p50 {self.pct(50):6.1f} ms  p95 {self.pct(95):6.1f} ms  p99 {self.pct(99):6.1f} ms  "
             f"CPU {self.cpu / len(self.latencies) * 1000:5.1f} ms/Update  (n={len(self.latencies)})"
         )
@@ -436,7 +437,7 @@ async def main(
     if only in ("all", "history"):
         await history_of_full_path(engine)
         print()
-    if only in ("all", "throughput", "phases", "sandbox"):
+    if only in ("all", "throughput", "phases", "gap"):
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(temporal_cli_path()),
             data_converter=bench_converter(),
@@ -449,10 +450,10 @@ async def main(
 
                 await phases(env.client, engine, rounds)
                 return
-            if only == "sandbox":  # how much of a completion the workflow sandbox costs
-                from benchmarks.sandbox_share import sandbox_share
+            if only == "gap":  # what each rung from a bare Update to a completion adds
+                from benchmarks.gap import gap
 
-                await sandbox_share(env.client, engine, rounds, repeats)
+                await gap(env.client, engine, rounds, repeats)
                 return
             await throughput(env, engine, rounds, levels, repeats)
 
@@ -467,7 +468,7 @@ if __name__ == "__main__":
     )
     parser.add_argument(
         "--only",
-        choices=("all", "history", "throughput", "memory", "phases", "sandbox"),
+        choices=("all", "history", "throughput", "memory", "phases", "gap"),
         default="all",
     )
     parser.add_argument(
