@@ -36,6 +36,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -98,27 +99,37 @@ class RowWriter:
             )
 
 
+class BareWrite(StrEnum):
+    """What a bare Update awaits besides bumping its counter."""
+
+    none = "none"
+    activity = "activity"  # an activity that inserts one row ("bare + activity")
+    local = "local"  # the same insert as a local activity (`--only gap`)
+
+
 @workflow.defn(name="BenchBare", sandboxed=False)
 class BenchBare:
     @workflow.init
-    def __init__(self, with_activity: bool) -> None:
-        self.with_activity = with_activity
+    def __init__(self, write: BareWrite) -> None:
+        self.write = write
         self.n = 0
         self.done = False
 
     @workflow.run
-    async def run(self, with_activity: bool) -> int:
+    async def run(self, write: BareWrite) -> int:
         await workflow.wait_condition(lambda: self.done)
         return self.n
 
     @workflow.update
     async def bump(self) -> int:
         self.n += 1
-        if self.with_activity:
-            await workflow.execute_activity(
-                "bench_write_row",
-                Row(workflow.info().workflow_id, self.n),
-                start_to_close_timeout=timedelta(seconds=30),
+        row = Row(workflow.info().workflow_id, self.n)
+        timeout = timedelta(seconds=30)
+        if self.write == BareWrite.activity:
+            await workflow.execute_activity("bench_write_row", row, start_to_close_timeout=timeout)
+        elif self.write == BareWrite.local:
+            await workflow.execute_local_activity(
+                "bench_write_row", row, start_to_close_timeout=timeout
             )
         return self.n
 
@@ -186,10 +197,10 @@ async def timed(call: Awaitable[Any]) -> float:
     return time.perf_counter() - started
 
 
-def bare_client(client: Client, updates: int, with_activity: bool) -> Driver:
+def bare_client(client: Client, updates: int, write: BareWrite) -> Driver:
     async def prepare() -> WorkflowHandle[Any, Any]:
         return await client.start_workflow(
-            BenchBare.run, with_activity, id=f"bare-{uuid.uuid4().hex[:8]}", task_queue=BARE_QUEUE
+            BenchBare.run, write, id=f"bare-{uuid.uuid4().hex[:8]}", task_queue=BARE_QUEUE
         )
 
     async def run(handle: WorkflowHandle[Any, Any]) -> list[float]:
@@ -204,13 +215,13 @@ def bare_client(client: Client, updates: int, with_activity: bool) -> Driver:
 Script = list[tuple[str, CompleteTask]]
 
 
-async def probe_script(client: Client) -> Script:
+async def probe_script(client: Client, queue: str = CASE_QUEUE) -> Script:
     """The task completions of one case from intake to nazorg, as (task suffix, request).
 
     Task ids are the case number plus a counter, so the same script drives every case
     without a query between Updates."""
     script: Script = []
-    case = await CaseDriver.start(client, load_policy(), CASE_QUEUE)
+    case = await CaseDriver.start(client, load_policy(), queue)
     original = case.handle.execute_update
 
     async def recording(update: Any, request: Any, **kw: Any) -> Any:
@@ -225,13 +236,19 @@ async def probe_script(client: Client) -> Script:
     return script
 
 
-def case_client(client: Client, script: Script, cases: int, api: ApiCaller | None = None) -> Driver:
+def case_client(
+    client: Client,
+    script: Script,
+    cases: int,
+    api: ApiCaller | None = None,
+    queue: str = CASE_QUEUE,
+) -> Driver:
     async def prepare() -> list[CaseDriver]:
         """Registered cases whose first task is open (and readable, as registration awaits)."""
         started: list[CaseDriver] = []
         for _ in range(cases):
             case = await CaseDriver.start(
-                client, load_policy(), CASE_QUEUE, store=api.engine if api else None
+                client, load_policy(), queue, store=api.engine if api else None
             )
             await case.open_task(TaskType.ontvangstbevestiging)
             if api is not None:
@@ -396,8 +413,8 @@ async def throughput(
             cases = max(1, rounds // level)
             updates = per_case * cases
             clients: dict[str, Driver] = {
-                "bare": bare_client(client, updates, False),
-                "bare + activity": bare_client(client, updates, True),
+                "bare": bare_client(client, updates, BareWrite.none),
+                "bare + activity": bare_client(client, updates, BareWrite.activity),
                 "sg989": case_client(client, script, cases),
                 "sg989 API": case_client(client, script, cases, api),
             }

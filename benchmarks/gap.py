@@ -18,65 +18,19 @@ completion's milliseconds are spent on: `--only phases`.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from temporalio import workflow
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 import sg989.worker
 from benchmarks import bench_writes as bw
 
 CASE_QUEUES = {"sg989 unsandboxed": "bench-unsandboxed", "sg989": "bench-sandboxed"}
-
-
-@workflow.defn(name="BenchBareLocalWrite", sandboxed=False)
-class BenchBareLocalWrite:
-    def __init__(self) -> None:
-        self.n = 0
-        self.done = False
-
-    @workflow.run
-    async def run(self) -> int:
-        await workflow.wait_condition(lambda: self.done)
-        return self.n
-
-    @workflow.update
-    async def bump(self) -> int:
-        self.n += 1
-        await workflow.execute_local_activity(
-            "bench_write_row",
-            bw.Row(workflow.info().workflow_id, self.n),
-            start_to_close_timeout=timedelta(seconds=30),
-        )
-        return self.n
-
-    @workflow.signal
-    def finish(self) -> None:
-        self.done = True
-
-
-def local_write_client(client: Client, updates: int) -> bw.Driver:
-    async def prepare() -> WorkflowHandle[Any, Any]:
-        return await client.start_workflow(
-            BenchBareLocalWrite.run, id=f"local-{uuid.uuid4().hex[:8]}", task_queue=bw.BARE_QUEUE
-        )
-
-    async def run(handle: WorkflowHandle[Any, Any]) -> list[float]:
-        bump = BenchBareLocalWrite.bump
-        return [await bw.timed(handle.execute_update(bump)) for _ in range(updates)]
-
-    async def finish(handle: WorkflowHandle[Any, Any]) -> None:
-        await handle.signal(BenchBareLocalWrite.finish)
-
-    return bw.Driver(prepare, run, finish)
 
 
 @contextmanager
@@ -105,7 +59,7 @@ async def gap(client: Client, engine: Engine, rounds: int, repeats: int) -> None
     bare = Worker(
         client,
         task_queue=bw.BARE_QUEUE,
-        workflows=[bw.BenchBare, BenchBareLocalWrite],
+        workflows=[bw.BenchBare],
         activities=[writer.write_row],
         activity_executor=ThreadPoolExecutor(max_workers=8),
     )
@@ -113,21 +67,19 @@ async def gap(client: Client, engine: Engine, rounds: int, repeats: int) -> None
     async with bare, cases["sg989 unsandboxed"], cases["sg989"]:
         scripts = {}
         for name, queue in CASE_QUEUES.items():
-            bw.CASE_QUEUE = queue  # the drivers read the queue when they start a case
-            scripts[name] = await bw.probe_script(client)
-            await bw.measure("warm-up", 1, bw.case_client(client, scripts[name], 1))
+            scripts[name] = await bw.probe_script(client, queue)
+            await bw.measure("warm-up", 1, bw.case_client(client, scripts[name], 1, queue=queue))
         updates = rounds * len(scripts["sg989"])
         results: dict[str, list[bw.Result]] = {}
         for _ in range(repeats):
             drivers = {
-                "bare": bw.bare_client(client, updates, False),
-                "bare + local write": local_write_client(client, updates),
+                "bare": bw.bare_client(client, updates, bw.BareWrite.none),
+                "bare + local write": bw.bare_client(client, updates, bw.BareWrite.local),
             }
             for name, driver in drivers.items():
                 results.setdefault(name, []).append(await bw.measure(name, 1, driver))
             for name, queue in CASE_QUEUES.items():
-                bw.CASE_QUEUE = queue
-                driver = bw.case_client(client, scripts[name], rounds)
+                driver = bw.case_client(client, scripts[name], rounds, queue=queue)
                 results.setdefault(name, []).append(await bw.measure(name, 1, driver))
     report({name: bw.Result.sum(runs) for name, runs in results.items()})
 

@@ -167,7 +167,14 @@ async def phases(client: Client, engine: Engine, cases: int) -> None:
 
     from temporalio.worker import Worker
 
-    from benchmarks.bench_writes import BARE_QUEUE, CASE_QUEUE, BenchBare, RowWriter, probe_script
+    from benchmarks.bench_writes import (
+        BARE_QUEUE,
+        CASE_QUEUE,
+        BareWrite,
+        BenchBare,
+        RowWriter,
+        probe_script,
+    )
     from domain.phases import TaskType
     from sg989 import collector
     from sg989.policy_files import load_policy
@@ -192,7 +199,10 @@ async def phases(client: Client, engine: Engine, cases: int) -> None:
             script = await probe_script(client)
             collector.settle(Settings().gc_young_threshold)  # as `sg989 up` does once started
             handle = await client.start_workflow(
-                BenchBare.run, False, id=f"bare-phases-{time.time_ns()}", task_queue=BARE_QUEUE
+                BenchBare.run,
+                BareWrite.none,
+                id=f"bare-phases-{time.time_ns()}",
+                task_queue=BARE_QUEUE,
             )
             for _ in range(cases):
                 started = time.perf_counter()
