@@ -35,8 +35,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -46,7 +44,6 @@ from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
-from temporalio import activity, workflow
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -56,6 +53,7 @@ import store.models  # noqa: F401  (registers the tables)
 from api.main import create_app
 from api.tokens import issue_local_token
 from benchmarks import exit_after_figures
+from benchmarks.bare import BareWrite, BenchBare, CaseCommands, RowWriter
 from benchmarks.history_size import history_of_full_path
 from benchmarks.memory import memory
 from benchmarks.sealing import BENCH_KEYS, bench_converter, ready_for_cases
@@ -75,67 +73,6 @@ from workflows.case import CaseWorkflow
 LEVELS = (1, 5, 20)
 BARE_QUEUE = "bench-bare"
 CASE_QUEUE = "bench-cases"
-
-
-# -- the baselines ----------------------------------------------------------------------------
-
-
-@dataclass
-class Row:
-    workflow_id: str
-    n: int
-
-
-class RowWriter:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @activity.defn(name="bench_write_row")
-    def write_row(self, row: Row) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(
-                text("INSERT INTO bench_row (workflow_id, n, at) VALUES (:w, :n, :at)"),
-                {"w": row.workflow_id, "n": row.n, "at": datetime.now(UTC).isoformat()},
-            )
-
-
-class BareWrite(StrEnum):
-    """What a bare Update awaits besides bumping its counter."""
-
-    none = "none"
-    activity = "activity"  # an activity that inserts one row ("bare + activity")
-    local = "local"  # the same insert as a local activity (`--only gap`)
-
-
-@workflow.defn(name="BenchBare", sandboxed=False)
-class BenchBare:
-    @workflow.init
-    def __init__(self, write: BareWrite) -> None:
-        self.write = write
-        self.n = 0
-        self.done = False
-
-    @workflow.run
-    async def run(self, write: BareWrite) -> int:
-        await workflow.wait_condition(lambda: self.done)
-        return self.n
-
-    @workflow.update
-    async def bump(self) -> int:
-        self.n += 1
-        row = Row(workflow.info().workflow_id, self.n)
-        timeout = timedelta(seconds=30)
-        if self.write == BareWrite.activity:
-            await workflow.execute_activity("bench_write_row", row, start_to_close_timeout=timeout)
-        elif self.write == BareWrite.local:
-            await workflow.execute_local_activity(
-                "bench_write_row", row, start_to_close_timeout=timeout
-            )
-        return self.n
-
-    @workflow.signal
-    def finish(self) -> None:
-        self.done = True
 
 
 # -- measuring --------------------------------------------------------------------------------
@@ -197,10 +134,15 @@ async def timed(call: Awaitable[Any]) -> float:
     return time.perf_counter() - started
 
 
-def bare_client(client: Client, updates: int, write: BareWrite) -> Driver:
+def bare_client(
+    client: Client, updates: int, write: BareWrite, commands: CaseCommands | None = None
+) -> Driver:
     async def prepare() -> WorkflowHandle[Any, Any]:
         return await client.start_workflow(
-            BenchBare.run, write, id=f"bare-{uuid.uuid4().hex[:8]}", task_queue=BARE_QUEUE
+            BenchBare.run,
+            args=[write, commands],
+            id=f"bare-{uuid.uuid4().hex[:8]}",
+            task_queue=BARE_QUEUE,
         )
 
     async def run(handle: WorkflowHandle[Any, Any]) -> list[float]:

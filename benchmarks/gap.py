@@ -7,13 +7,18 @@ repeat so that a load change hits them alike, each one rung more than the one be
 - bare + local write:   the same Update awaiting a local activity that inserts one row in the
                         store (the cheapest way to have an Update's change in the store before
                         it answers: the floor for any design that does);
+- + timer + upserts:   the same, also carrying the commands a task completion has Temporal
+                        carry out: its deadline timer moved, and the search attributes upserted
+                        when the phase changed (issue 9), as often per Update as a warm-up
+                        case's history shows. What this adds is Temporal's price for what a case
+                        must do (on each upsert the dev server writes the case's visibility row);
 - sg989 unsandboxed:    task completions (the script of `--only throughput`) on a worker whose
                         case workflow runs outside the sandbox (Temporal's
                         ``UnsandboxedWorkflowRunner``). A diagnostic, not a way to run: sg989
                         always runs its workflows in the sandbox;
 - sg989:                the same completions on the worker as shipped.
-Prints each line, then what each rung adds to the p50 and the CPU per Update. What one
-completion's milliseconds are spent on: `--only phases`.
+Prints each line, then what each rung adds to the p50 and the CPU per Update: the last two
+steps are sg989's own work. What one completion's milliseconds are spent on: `--only phases`.
 """
 
 from __future__ import annotations
@@ -29,8 +34,10 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 import sg989.worker
 from benchmarks import bench_writes as bw
+from benchmarks.bare import BareWrite, BenchBare, CaseCommands, RowWriter, commands_of
 
 CASE_QUEUES = {"sg989 unsandboxed": "bench-unsandboxed", "sg989": "bench-sandboxed"}
+CASE_COMMANDS = "+ timer + upserts"
 
 
 @contextmanager
@@ -55,26 +62,30 @@ async def gap(client: Client, engine: Engine, rounds: int, repeats: int) -> None
         connection.execute(
             text("CREATE TABLE IF NOT EXISTS bench_row (workflow_id TEXT, n INTEGER, at TEXT)")
         )
-    writer = bw.RowWriter(engine)
     bare = Worker(
         client,
         task_queue=bw.BARE_QUEUE,
-        workflows=[bw.BenchBare],
-        activities=[writer.write_row],
+        workflows=[BenchBare],
+        activities=[RowWriter(engine).write_row],
         activity_executor=ThreadPoolExecutor(max_workers=8),
     )
     cases = {name: _case_worker(client, engine, name) for name in CASE_QUEUES}
     async with bare, cases["sg989 unsandboxed"], cases["sg989"]:
-        scripts = {}
+        scripts, commands = {}, CaseCommands()
         for name, queue in CASE_QUEUES.items():
             scripts[name] = await bw.probe_script(client, queue)
-            await bw.measure("warm-up", 1, bw.case_client(client, scripts[name], 1, queue=queue))
+            commands = await _warm_up(client, scripts[name], queue)
+        print(
+            f"a task completion moves its case's deadline timer {commands.timers:.2f} times and "
+            f"upserts search attributes {commands.upserts:.2f} times (averages)"
+        )
         updates = rounds * len(scripts["sg989"])
         results: dict[str, list[bw.Result]] = {}
         for _ in range(repeats):
             drivers = {
-                "bare": bw.bare_client(client, updates, bw.BareWrite.none),
-                "bare + local write": bw.bare_client(client, updates, bw.BareWrite.local),
+                "bare": bw.bare_client(client, updates, BareWrite.none),
+                "bare + local write": bw.bare_client(client, updates, BareWrite.local),
+                CASE_COMMANDS: bw.bare_client(client, updates, BareWrite.local, commands),
             }
             for name, driver in drivers.items():
                 results.setdefault(name, []).append(await bw.measure(name, 1, driver))
@@ -82,6 +93,14 @@ async def gap(client: Client, engine: Engine, rounds: int, repeats: int) -> None
                 driver = bw.case_client(client, scripts[name], rounds, queue=queue)
                 results.setdefault(name, []).append(await bw.measure(name, 1, driver))
     report({name: bw.Result.sum(runs) for name, runs in results.items()})
+
+
+async def _warm_up(client: Client, script: bw.Script, queue: str) -> CaseCommands:
+    """One case through the script; the commands its completions had Temporal carry out."""
+    driver = bw.case_client(client, script, 1, queue=queue)
+    started = await driver.prepare()
+    await driver.run(started)
+    return await commands_of(started[0].handle)
 
 
 def report(summed: dict[str, bw.Result]) -> None:

@@ -1,0 +1,66 @@
+"""The `--only gap` ladder's third rung carries what a task completion has Temporal carry out.
+
+If the bare workflow stopped moving its timer or upserting, the rung would cost the same as
+"bare + local write" and the benchmark would bill Temporal's price for them to sg989."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from benchmarks.bare import BareWrite, BenchBare, CaseCommands, RowWriter, commands_of
+from sg989.policy_files import load_policy
+from tests.workflows.driver import CaseDriver
+from tests.workflows.test_paths import drive_to_afdoening
+from workflows.search import PHASE
+
+
+async def test_the_bare_rung_moves_its_timer_and_upserts_as_often_as_asked(
+    dev_env: WorkflowEnvironment, engine: Engine, task_queue: str
+) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE bench_row (workflow_id TEXT, n INTEGER, at TEXT)"))
+    worker = Worker(
+        dev_env.client,
+        task_queue=task_queue,
+        workflows=[BenchBare],
+        activities=[RowWriter(engine).write_row],
+        activity_executor=ThreadPoolExecutor(max_workers=2),
+    )
+    async with worker:
+        handle = await dev_env.client.start_workflow(
+            BenchBare.run,
+            args=[BareWrite.local, CaseCommands(timers=1.0, upserts=0.5)],
+            id=f"bare-{uuid.uuid4().hex[:8]}",
+            task_queue=task_queue,
+        )
+        for _ in range(4):
+            await handle.execute_update(BenchBare.bump)
+
+        assert await commands_of(handle) == CaseCommands(timers=1.0, upserts=0.5)
+        described = await handle.describe()
+        assert (
+            described.typed_search_attributes.get(PHASE) == "stap-4"
+        )  # on every second Update: the 2nd and the 4th
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT count(*) FROM bench_row")).scalar_one()
+        assert rows == 4
+        await handle.signal(BenchBare.finish)
+        assert await handle.result() == 4
+
+
+async def test_a_case_s_completions_are_counted_from_its_history(
+    dev_worker: WorkflowEnvironment, task_queue: str
+) -> None:
+    case = await CaseDriver.start(dev_worker.client, load_policy(), task_queue)
+    await drive_to_afdoening(case, ["ontslag"])
+
+    commands = await commands_of(case.handle)
+
+    assert commands.timers > 0.5  # each completion opens a task with its own deadline
+    assert 0 < commands.upserts < 1  # the phase changes on some completions, not all
