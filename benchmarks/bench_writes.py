@@ -20,8 +20,8 @@ bare workflow's start costs next to nothing); latencies are per Update. Then the
 history of one case on the full investigation path and activities per Update: see
 benchmarks/history_size.py; `--only memory`: see benchmarks/memory.py; `--only phases` (where
 the milliseconds of one completion go at concurrency 1): see benchmarks/phases.py; `--only gap`
-(what a local write, sg989's own work and the sandbox each add to a bare Update): see
-benchmarks/gap.py.
+(what a local write, a case's timer and search attributes, sg989's own work and the sandbox
+each add to a bare Update): see benchmarks/gap.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Where the gap between a task completion and a bare Update is, at concurrency 1:
 `python -m benchmarks.bench_writes --only gap [--rounds N] [--repeats R]`.
 
-Four kinds of Update, through the workflow client on one dev server, taking turns in every
+Five kinds of Update, through the workflow client on one dev server, taking turns in every
 repeat so that a load change hits them alike, each one rung more than the one before:
 - bare:                 the Update of `--only throughput`, which only bumps a counter;
 - bare + local write:   the same Update awaiting a local activity that inserts one row in the
@@ -71,10 +71,11 @@ async def gap(client: Client, engine: Engine, rounds: int, repeats: int) -> None
     )
     cases = {name: _case_worker(client, engine, name) for name in CASE_QUEUES}
     async with bare, cases["sg989 unsandboxed"], cases["sg989"]:
-        scripts, commands = {}, CaseCommands()
+        scripts, issued = {}, {}
         for name, queue in CASE_QUEUES.items():
             scripts[name] = await bw.probe_script(client, queue)
-            commands = await _warm_up(client, scripts[name], queue)
+            issued[name] = await _warm_up(client, scripts[name], queue)
+        commands = issued["sg989"]
         print(
             f"a task completion moves its case's deadline timer {commands.timers:.2f} times and "
             f"upserts search attributes {commands.upserts:.2f} times (averages)"
