@@ -31,8 +31,14 @@ class Row:
 
 
 class RowWriter:
+    """The one-row insert of the baselines, into a table of its own that it creates."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        with engine.begin() as connection:
+            connection.execute(
+                text("CREATE TABLE IF NOT EXISTS bench_row (workflow_id TEXT, n INTEGER, at TEXT)")
+            )
 
     @activity.defn(name="bench_write_row")
     def write_row(self, row: Row) -> None:

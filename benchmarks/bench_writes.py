@@ -41,7 +41,6 @@ from typing import Any
 
 import httpx
 from pydantic import SecretStr
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 from temporalio.client import Client, WorkflowHandle
@@ -333,10 +332,6 @@ async def throughput(
 ) -> None:
     client = env.client
     writer = RowWriter(engine)
-    with engine.begin() as connection:
-        connection.execute(
-            text("CREATE TABLE IF NOT EXISTS bench_row (workflow_id TEXT, n INTEGER, at TEXT)")
-        )
     bare_worker = Worker(
         client,
         task_queue=BARE_QUEUE,

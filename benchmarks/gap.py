@@ -27,7 +27,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
@@ -58,10 +57,6 @@ def _case_worker(client: Client, engine: Engine, name: str) -> Worker:
 
 
 async def gap(client: Client, engine: Engine, rounds: int, repeats: int) -> None:
-    with engine.begin() as connection:
-        connection.execute(
-            text("CREATE TABLE IF NOT EXISTS bench_row (workflow_id TEXT, n INTEGER, at TEXT)")
-        )
     bare = Worker(
         client,
         task_queue=bw.BARE_QUEUE,

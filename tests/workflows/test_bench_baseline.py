@@ -23,8 +23,6 @@ from workflows.search import PHASE
 async def test_the_bare_rung_moves_its_timer_and_upserts_as_often_as_asked(
     dev_env: WorkflowEnvironment, engine: Engine, task_queue: str
 ) -> None:
-    with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE bench_row (workflow_id TEXT, n INTEGER, at TEXT)"))
     worker = Worker(
         dev_env.client,
         task_queue=task_queue,
