@@ -101,7 +101,7 @@ class Result:
 
     def line(self) -> str:
         return (
-            f"{self.name:18} c={self.concurrency:<3} {self.per_second:7.1f} Updates/s  "
+            f"{self.name:20} c={self.concurrency:<3} {self.per_second:7.1f} Updates/s  "
             f"p50 {self.pct(50):6.1f} ms  p95 {self.pct(95):6.1f} ms  p99 {self.pct(99):6.1f} ms  "
             f"CPU {self.cpu / len(self.latencies) * 1000:5.1f} ms/Update  (n={len(self.latencies)})"
         )

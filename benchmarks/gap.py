@@ -12,13 +12,18 @@ repeat so that a load change hits them alike, each one rung more than the one be
                         when the phase changed (issue 9), as often per Update as a warm-up
                         case's history shows. What this adds is Temporal's price for what a case
                         must do (on each upsert the dev server writes the case's visibility row);
-- sg989 unsandboxed:    task completions (the script of `--only throughput`) on a worker whose
+- sg989, one-row write: task completions (the script of `--only throughput`) on a worker whose
                         case workflow runs outside the sandbox (Temporal's
-                        ``UnsandboxedWorkflowRunner``). A diagnostic, not a way to run: sg989
-                        always runs its workflows in the sandbox;
-- sg989:                the same completions on the worker as shipped.
-Prints each line, then what each rung adds to the p50 and the CPU per Update: the last two
-steps are sg989's own work. What one completion's milliseconds are spent on: `--only phases`.
+                        ``UnsandboxedWorkflowRunner``) and whose step write is the one-row
+                        insert of the rungs above instead of the case's events and rows
+                        (``OneRowStore``): what the workflow's own work adds;
+- sg989 unsandboxed:    the same, with the case's real step write: what storing the step adds
+                        over a one-row insert;
+- sg989:                the same completions on the worker as shipped: what the sandbox adds.
+The sg989 rungs other than the last are diagnostics, not ways to run: sg989 always runs its
+workflows in the sandbox and stores every step. Prints each line, then what each rung adds to
+the p50 and the CPU per Update: the last three steps are sg989's own work. What one
+completion's milliseconds are spent on: `--only phases`.
 """
 
 from __future__ import annotations
@@ -26,34 +31,65 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy.engine import Engine
+from temporalio import activity
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 import sg989.worker
+from activities.record import StoreActivities
 from benchmarks import bench_writes as bw
-from benchmarks.bare import BareWrite, BenchBare, CaseCommands, RowWriter, commands_of
+from benchmarks.bare import BareWrite, BenchBare, CaseCommands, Row, RowWriter, commands_of
+from domain.transition import RECORD_STEP, CaseStep
 
-CASE_QUEUES = {"sg989 unsandboxed": "bench-unsandboxed", "sg989": "bench-sandboxed"}
+ONE_ROW = "sg989, one-row write"
+CASE_QUEUES = {
+    ONE_ROW: "bench-one-row",
+    "sg989 unsandboxed": "bench-unsandboxed",
+    "sg989": "bench-sandboxed",
+}
 CASE_COMMANDS = "+ timer + upserts"
 
 
+class OneRowStore(StoreActivities):
+    """sg989's store activities with the step write swapped for the rungs' one-row insert: the
+    case runs as ever, but the store holds none of its events or rows."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.rows = RowWriter(engine)
+
+    @activity.defn(name=RECORD_STEP)
+    def record_step(self, step: CaseStep) -> bool:
+        self.rows.write_row(Row(step.case_id, step.first_seq))
+        return True
+
+
 @contextmanager
-def _unsandboxed() -> Iterator[None]:
-    shipped = sg989.worker.workflow_runner
-    sg989.worker.workflow_runner = UnsandboxedWorkflowRunner  # type: ignore[assignment]
+def _swapped(**replacements: Any) -> Iterator[None]:
+    """``sg989.worker``'s names replaced while a worker is built, then put back."""
+    shipped = {name: getattr(sg989.worker, name) for name in replacements}
+    for name, replacement in replacements.items():
+        setattr(sg989.worker, name, replacement)
     try:
         yield
     finally:
-        sg989.worker.workflow_runner = shipped
+        for name, original in shipped.items():
+            setattr(sg989.worker, name, original)
 
 
-def _case_worker(client: Client, engine: Engine, name: str) -> Worker:
+def case_worker(client: Client, engine: Engine, name: str, queue: str | None = None) -> Worker:
+    """The worker of one sg989 rung (``CASE_QUEUES``), on its queue unless given another."""
+    queue = queue or CASE_QUEUES[name]
+    unsandboxed: dict[str, Any] = {"workflow_runner": UnsandboxedWorkflowRunner}
+    if name == ONE_ROW:
+        unsandboxed["StoreActivities"] = OneRowStore
     if name == "sg989":
-        return sg989.worker.build_worker(client, engine, CASE_QUEUES[name])
-    with _unsandboxed():
-        return sg989.worker.build_worker(client, engine, CASE_QUEUES[name])
+        return sg989.worker.build_worker(client, engine, queue)
+    with _swapped(**unsandboxed):
+        return sg989.worker.build_worker(client, engine, queue)
 
 
 async def gap(client: Client, engine: Engine, rounds: int, repeats: int) -> None:
@@ -64,8 +100,8 @@ async def gap(client: Client, engine: Engine, rounds: int, repeats: int) -> None
         activities=[RowWriter(engine).write_row],
         activity_executor=ThreadPoolExecutor(max_workers=8),
     )
-    cases = {name: _case_worker(client, engine, name) for name in CASE_QUEUES}
-    async with bare, cases["sg989 unsandboxed"], cases["sg989"]:
+    cases = {name: case_worker(client, engine, name) for name in CASE_QUEUES}
+    async with bare, cases[ONE_ROW], cases["sg989 unsandboxed"], cases["sg989"]:
         scripts, issued = {}, {}
         for name, queue in CASE_QUEUES.items():
             scripts[name] = await bw.probe_script(client, queue)

@@ -11,9 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+import sg989.worker
+from activities.record import StoreActivities
 from benchmarks.bare import BareWrite, BenchBare, CaseCommands, RowWriter, commands_of
+from benchmarks.gap import ONE_ROW, case_worker
+from domain.phases import Phase
 from sg989.policy_files import load_policy
 from tests.workflows.driver import CaseDriver
 from tests.workflows.test_paths import drive_to_afdoening
@@ -62,3 +66,25 @@ async def test_a_case_s_completions_are_counted_from_its_history(
 
     assert commands.timers > 0.5  # each completion opens a task with its own deadline
     assert 0 < commands.upserts < 1  # the phase changes on some completions, not all
+
+
+async def test_the_one_row_rung_runs_the_case_but_stores_one_row_per_step(
+    dev_env: WorkflowEnvironment, engine: Engine, task_queue: str
+) -> None:
+    """If the rung stored the case after all, `--only gap` would bill the step write to the
+    workflow's own work; if it ran sandboxed, the sandbox's cost too."""
+    async with case_worker(dev_env.client, engine, ONE_ROW, task_queue):
+        case = await CaseDriver.start(dev_env.client, load_policy(), task_queue)
+        await case.intake()  # two completions
+
+        state = await case.state()
+    assert state.phase != Phase.intake  # the case ran as ever: the intake is behind it
+    with engine.connect() as connection:
+        steps = connection.execute(
+            text("SELECT count(*) FROM bench_row WHERE workflow_id = :c"), {"c": case.case_id}
+        ).scalar_one()
+        events = connection.execute(text("SELECT count(*) FROM auditevent")).scalar_one()
+    assert steps >= 3  # registration, then a step per completion
+    assert events == 0
+    assert sg989.worker.workflow_runner is not UnsandboxedWorkflowRunner  # put back after
+    assert sg989.worker.StoreActivities is StoreActivities
