@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response
 from pydantic import TypeAdapter
 from sqlmodel import Session
 
-from api import updates
+from api import task_updates
 from api.deps import CurrentUser, EngineDep, TemporalDep, json_response
 from api.examples import openapi_examples
 from api.reads import TaskFilter, inbox_page
@@ -102,7 +102,7 @@ async def complete(
     Answers once the store shows the result, including the tasks the case opened next.
     """
     check_idempotency_key(idempotency_key)
-    return await updates.complete(
+    return await task_updates.complete(
         engine,
         client,
         user=user,
@@ -123,7 +123,7 @@ async def extend(
 ) -> UpdateResult:
     """Move a deadline to a later date, with the reason (where the policy allows it)."""
     policy = request.app.state.policy
-    return await updates.extend(
+    return await task_updates.extend(
         engine,
         client,
         user=user,
@@ -145,7 +145,7 @@ async def reassign(
 ) -> UpdateResult:
     """Hand a task to someone else (new commander, adviser or investigator), with the reason."""
     roles = request.app.state.policy.reassign_roles
-    return await updates.reassign(
+    return await task_updates.reassign(
         engine, client, user=user, task_id=task_id, reassign_roles=roles, body=body
     )
 
@@ -155,7 +155,7 @@ async def claim(
     task_id: str, engine: EngineDep, client: TemporalDep, user: CurrentUser
 ) -> UpdateResult:
     """Take up a task nobody has yet: anyone holding the task's role for its unit may."""
-    return await updates.claim(engine, client, user=user, task_id=task_id)
+    return await task_updates.claim(engine, client, user=user, task_id=task_id)
 
 
 @router.post("/{task_id}/release", responses=PROBLEMS)
@@ -164,4 +164,6 @@ async def release(
 ) -> UpdateResult:
     """Give a claimed task back to its role's inbox: the claimant, or a role that may reassign."""
     roles = request.app.state.policy.reassign_roles
-    return await updates.release(engine, client, user=user, task_id=task_id, reassign_roles=roles)
+    return await task_updates.release(
+        engine, client, user=user, task_id=task_id, reassign_roles=roles
+    )

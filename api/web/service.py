@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 
-from api import reads, updates
+from api import reads, task_updates, updates
 from api.problems import Problem
 from api.queries import TaskFilter
 from api.registration import register_melding
@@ -161,7 +161,7 @@ async def people_for(engine: Engine, *, role: str, unit: str) -> list[Person]:
 async def complete(
     engine: Engine, client: Client, user: Actor, task_id: str, payload: dict[str, Any]
 ) -> UpdateResult:
-    return await updates.complete(engine, client, user=user, task_id=task_id, payload=payload)
+    return await task_updates.complete(engine, client, user=user, task_id=task_id, payload=payload)
 
 
 async def extend(
@@ -175,7 +175,7 @@ async def extend(
     reason: str,
 ) -> UpdateResult:
     body = SimpleNamespace(new_due_at=new_due_at, reason=reason)  # the domain model validates
-    return await updates.extend(
+    return await task_updates.extend(
         engine, client, user=user, task_id=task_id, extend_roles=roles, body=body
     )
 
@@ -191,19 +191,21 @@ async def reassign(
     reason: str,
 ) -> UpdateResult:
     body = SimpleNamespace(assignee=assignee, reason=reason)
-    return await updates.reassign(
+    return await task_updates.reassign(
         engine, client, user=user, task_id=task_id, reassign_roles=roles, body=body
     )
 
 
 async def claim(engine: Engine, client: Client, user: Actor, task_id: str) -> UpdateResult:
-    return await updates.claim(engine, client, user=user, task_id=task_id)
+    return await task_updates.claim(engine, client, user=user, task_id=task_id)
 
 
 async def release(
     engine: Engine, client: Client, user: Actor, task_id: str, *, roles: list[Role]
 ) -> UpdateResult:
-    return await updates.release(engine, client, user=user, task_id=task_id, reassign_roles=roles)
+    return await task_updates.release(
+        engine, client, user=user, task_id=task_id, reassign_roles=roles
+    )
 
 
 async def withdraw(
