@@ -39,7 +39,8 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows import patches
-from workflows.runtime import CaseEnded, CaseRuntime
+from workflows.runtime import CaseEnded
+from workflows.tasks import CaseTasks
 
 Step = Callable[[], Awaitable[Phase]]
 # Patch ids: each marks a change in what a running case does (old histories replay without it).
@@ -50,7 +51,7 @@ CLOSE_AFTER_OBLIGATIONS = "close-after-obligations"
 OUTCOME_FEEDBACK_AT_EVERY_CLOSE = "outcome-feedback-at-every-close"
 
 
-class Lifecycle(CaseRuntime):
+class Lifecycle(CaseTasks):
     def steps(self) -> dict[Phase, Step]:
         return {
             Phase.intake: self.intake,

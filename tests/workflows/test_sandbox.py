@@ -46,7 +46,7 @@ async def test_datetime_now_in_any_workflow_module_is_caught(time_env) -> None:
     binds_datetime = {
         n for n in WORKFLOW_MODULES if hasattr(importlib.import_module(n), "datetime")
     }
-    assert {"workflows.runtime", "workflows.lifecycle"} <= binds_datetime
+    assert {"workflows.tasks", "workflows.lifecycle"} <= binds_datetime
     expected = {n: CAUGHT if n in binds_datetime else "own copy, no datetime" for n in host_ids}
     assert outcome == expected
 
