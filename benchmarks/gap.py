@@ -40,7 +40,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 import sg989.worker
 from activities.record import StoreActivities
-from benchmarks import bench_writes as bw
+from benchmarks import drivers as bw
 from benchmarks.bare import BareWrite, BenchBare, CaseCommands, Row, RowWriter, commands_of
 from domain.transition import RECORD_STEP, CaseStep
 

@@ -168,7 +168,7 @@ async def phases(client: Client, engine: Engine, cases: int) -> None:
     from temporalio.worker import Worker
 
     from benchmarks.bare import BareWrite, BenchBare, RowWriter
-    from benchmarks.bench_writes import BARE_QUEUE, CASE_QUEUE, probe_script
+    from benchmarks.drivers import BARE_QUEUE, CASE_QUEUE, probe_script
     from domain.phases import TaskType
     from sg989 import collector
     from sg989.policy_files import load_policy
