@@ -23,209 +23,30 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
-import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 from sqlalchemy import func
 from sqlmodel import Session, col, select
-from temporalio.testing import WorkflowEnvironment
 
-from api.tokens import issue_local_token
-from benchmarks.sealing import BENCH_KEYS, bench_converter, ready_for_cases
+from benchmarks.outage_client import PAYLOADS, Seen, burst, report
+from benchmarks.outage_stack import (
+    TASK_QUEUE,
+    FullDisk,
+    Postgres,
+    Stack,
+    start_stack,
+    stop_stack,
+)
 from sg989.policy_files import load_policy
-from sg989.settings import Settings
-from sg989.temporal import temporal_cli_path
 from store.db import make_engine
-from store.migrate import upgrade_to_head
 from store.models import AuditEvent, Task
 from tests.workflows.driver import CaseDriver
-
-TASK_QUEUE = "outages"
-RECEIPT = {"verzonden_op": "2026-11-30", "kanaal": "email"}
-CONTACT = {"samenvatting": "Melder gesproken."}
-PAYLOADS = {"ontvangstbevestiging": RECEIPT, "intake_contact": CONTACT}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def sg989_env(address: str, data_dir: Path, database_url: str, **extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "SG989_TEMPORAL_ADDRESS": address,
-        "SG989_DATA_DIR": str(data_dir),
-        "SG989_DATABASE_URL": database_url,
-        "SG989_TASK_QUEUE": TASK_QUEUE,
-        "SG989_LOG_FORMAT": "json",
-        "SG989_PAYLOAD_KEYS": BENCH_KEYS,
-        **extra,
-    }
-
-
-def start_sg989(command: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "sg989", command], env=env, stdout=out, stderr=out
-        )
-
-
-async def until_answers(url: str, within: float = 180) -> None:
-    deadline = time.monotonic() + within
-    async with httpx.AsyncClient() as http:
-        while time.monotonic() < deadline:
-            try:
-                if (await http.get(url, timeout=2)).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer within {within} s")
-
-
-class Postgres:
-    """A throwaway PostgreSQL server (Debian's binaries, as `.ci/with-postgres`) to crash."""
-
-    def __init__(self) -> None:
-        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
-        if not found:
-            raise SystemExit(
-                "PostgreSQL is not installed: `bash .ci/with-postgres true` installs it"
-            )
-        self.bin = found[-1].parent
-        self.dir = Path(tempfile.mkdtemp(prefix="sg989-pg-"))
-        shutil.chown(self.dir, "postgres")
-        self.port = free_port()
-        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-        self._as_postgres(f"{self.bin}/initdb -D {self.dir}/data -A trust -U postgres")
-
-    def _as_postgres(self, command: str) -> None:
-        subprocess.run(
-            ["su", "postgres", "-s", "/bin/bash", "-c", command],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
-        self._as_postgres(
-            f"{self.bin}/pg_ctl -D {self.dir}/data -l {self.dir}/server.log -w -o '{options}' start"
-        )
-
-    def crash(self) -> None:
-        self._as_postgres(f"{self.bin}/pg_ctl -D {self.dir}/data -m immediate stop")
-
-    def remove(self) -> None:
-        subprocess.run(
-            [
-                "su",
-                "postgres",
-                "-s",
-                "/bin/bash",
-                "-c",
-                f"{self.bin}/pg_ctl -D {self.dir}/data -m fast stop",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-class FullDisk:
-    """The embedded default's SQLite file on a small tmpfs of its own, which is then filled
-    up (the usual way a SQLite store stops taking writes) and freed again."""
-
-    def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="sg989-disk-"))
-        subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=256m", "none", str(self.dir)], check=True
-        )
-        self.url = f"sqlite:///{self.dir / 'sg989.db'}"
-        self.filler = self.dir / "filler"
-
-    def crash(self) -> None:
-        with self.filler.open("wb") as out, contextlib.suppress(OSError):
-            while True:
-                out.write(b"\0" * (1 << 20))
-                out.flush()
-
-    def start(self) -> None:
-        self.filler.unlink()
-
-    def remove(self) -> None:
-        subprocess.run(["umount", "--lazy", str(self.dir)], check=False)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-@dataclass
-class Seen:
-    """What the client saw: every answer by status, connection errors, and when."""
-
-    statuses: collections.Counter[str] = field(default_factory=collections.Counter)
-    first_tries_failed: int = 0
-    retries: int = 0
-    done_at: list[float] = field(default_factory=list)
-    failed_then_done_at: list[float] = field(default_factory=list)
-    problems: collections.Counter[str] = field(default_factory=collections.Counter)
-    unfinished: int = 0
-    first_sent_done: list[tuple[float, float]] = field(default_factory=list)  # answered at once
-
-
-async def complete_with_retries(
-    http: httpx.AsyncClient,
-    bases: Sequence[str],
-    first: int,
-    task_id: str,
-    payload: dict[str, str],
-    headers: dict[str, str],
-    seen: Seen,
-    within: float,
-) -> None:
-    """POST the completion; on no answer or a 5xx, again (same key) on the next replica."""
-    sent = time.perf_counter()
-    deadline = sent + within
-    attempt = 0
-    while time.perf_counter() < deadline:
-        base = bases[(first + attempt) % len(bases)]
-        try:
-            response = await http.post(
-                f"{base}/tasks/{task_id}/complete", json=payload, headers=headers, timeout=120
-            )
-            status = str(response.status_code)
-        except httpx.TransportError as exc:
-            response, status = None, f"no answer ({exc.__class__.__name__})"
-        seen.statuses[status] += 1
-        if response is not None and response.status_code < 500:
-            if response.status_code != 200:
-                seen.problems[f"{status}: {response.json().get('detail', '')[:90]}"] += 1
-            seen.done_at.append(time.perf_counter())
-            if attempt:
-                seen.failed_then_done_at.append(time.perf_counter())
-            else:
-                seen.first_sent_done.append((sent, time.perf_counter()))
-            return
-        if response is not None:
-            seen.problems[f"{status}: {response.json().get('detail', '')[:90]}"] += 1
-        if attempt == 0:
-            seen.first_tries_failed += 1
-        seen.retries += 1
-        attempt += 1
-        await asyncio.sleep(min(0.25 * attempt, 2.0))
-    seen.unfinished += 1
 
 
 async def open_intake_tasks(engine_url: str, case_ids: list[str]) -> list[tuple[str, str]]:
@@ -281,99 +102,11 @@ def verify_audit(env: dict[str, str]) -> str:
     return f"{last} (exit {done.returncode})"
 
 
-@dataclass
-class Stack:
-    env: WorkflowEnvironment
-    data_dir: Path
-    url: str
-    processes: list[subprocess.Popen[bytes]]
-    apis: dict[str, subprocess.Popen[bytes]]
-    child_env: dict[str, str]
-
-
-async def start_stack(url: str, data_dir: Path, apis: int, workers: int = 2) -> Stack:
-    upgrade_to_head(url)
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(temporal_cli_path()),
-        data_converter=bench_converter(),
-        ui=False,
-    )
-    await ready_for_cases(env.client)
-    address = env.client.service_client.config.target_host
-    child_env = sg989_env(address, data_dir, url)
-    processes = [start_sg989("worker", child_env, data_dir / "workers.log") for _ in range(workers)]
-    replicas = {}
-    for _ in range(apis):
-        port = free_port()
-        api_env = {**child_env, "SG989_API_PORT": str(port)}
-        replicas[f"http://127.0.0.1:{port}"] = start_sg989("api", api_env, data_dir / "api.log")
-    for base in replicas:
-        await until_answers(f"{base}/health/ready")
-    return Stack(env, data_dir, url, processes + list(replicas.values()), replicas, child_env)
-
-
-async def stop_stack(stack: Stack) -> None:
-    for process in stack.processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in stack.processes:
-        process.wait(timeout=30)
-    await stack.env.shutdown()
-
-
 async def start_cases(stack: Stack, cases: int) -> tuple[list[str], list[tuple[str, str]]]:
     policy = load_policy()
     drivers = [await CaseDriver.start(stack.env.client, policy, TASK_QUEUE) for _ in range(cases)]
     case_ids = [driver.case_id for driver in drivers]
     return case_ids, await open_intake_tasks(stack.url, case_ids)
-
-
-def coid_headers(data_dir: Path, key: str) -> dict[str, str]:
-    token = issue_local_token(
-        Settings(data_dir=data_dir),
-        sub="coid-1",
-        name="Bench COID",
-        roles=["coid_adviseur"],
-        units=["CLAS"],
-    )
-    return {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
-
-
-async def burst(
-    bases: list[str], tasks: list[tuple[str, str]], data_dir: Path, seen: Seen, parallel: int
-) -> None:
-    gate = asyncio.Semaphore(parallel)
-    run = time.time_ns()
-
-    async def one(index: int, task_id: str, task_type: str) -> None:
-        async with gate:
-            headers = coid_headers(data_dir, f"bench-{run}-{task_id}")
-            await complete_with_retries(
-                http, bases, index, task_id, PAYLOADS[task_type], headers, seen, within=300
-            )
-
-    limits = httpx.Limits(max_connections=parallel * 2)
-    async with httpx.AsyncClient(limits=limits) as http:
-        await asyncio.gather(*(one(i, task_id, kind) for i, (task_id, kind) in enumerate(tasks)))
-
-
-def report(seen: Seen, started: float, cut_at: float, total: int) -> None:
-    answered = sum(seen.statuses.values())
-    print(f"requests: {total} completions, {answered} answers or errors seen by the client")
-    for status, count in sorted(seen.statuses.items()):
-        print(f"  {status}: {count}")
-    for problem, count in seen.problems.most_common(4):
-        print(f"  ({count}x) {problem}")
-    print(f"  first tries that failed: {seen.first_tries_failed}, retries: {seen.retries}")
-    if seen.unfinished:
-        print(f"  gave up (300 s): {seen.unfinished}")
-    if seen.done_at:
-        print(f"  whole burst {max(seen.done_at) - started:.1f} s")
-    if seen.failed_then_done_at:
-        print(
-            f"  every failed request answered by {max(seen.failed_then_done_at) - cut_at:.1f} s "
-            "after the loss"
-        )
 
 
 async def api_replica_loss(cases: int, kill_after: float, parallel: int) -> None:
