@@ -40,7 +40,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 import sg989.worker
 from activities.record import StoreActivities
-from benchmarks import drivers as bw
+from benchmarks import drivers
 from benchmarks.bare import BareWrite, BenchBare, CaseCommands, Row, RowWriter, commands_of
 from domain.transition import RECORD_STEP, CaseStep
 
@@ -95,7 +95,7 @@ def case_worker(client: Client, engine: Engine, name: str, queue: str | None = N
 async def gap(client: Client, engine: Engine, rounds: int, repeats: int) -> None:
     bare = Worker(
         client,
-        task_queue=bw.BARE_QUEUE,
+        task_queue=drivers.BARE_QUEUE,
         workflows=[BenchBare],
         activities=[RowWriter(engine).write_row],
         activity_executor=ThreadPoolExecutor(max_workers=8),
@@ -104,7 +104,7 @@ async def gap(client: Client, engine: Engine, rounds: int, repeats: int) -> None
     async with bare, cases[ONE_ROW], cases["sg989 unsandboxed"], cases["sg989"]:
         scripts, issued = {}, {}
         for name, queue in CASE_QUEUES.items():
-            scripts[name] = await bw.probe_script(client, queue)
+            scripts[name] = await drivers.probe_script(client, queue)
             issued[name] = await _warm_up(client, scripts[name], queue)
         commands = issued["sg989"]
         print(
@@ -112,30 +112,30 @@ async def gap(client: Client, engine: Engine, rounds: int, repeats: int) -> None
             f"upserts search attributes {commands.upserts:.2f} times (averages)"
         )
         updates = rounds * len(scripts["sg989"])
-        results: dict[str, list[bw.Result]] = {}
+        results: dict[str, list[drivers.Result]] = {}
         for _ in range(repeats):
-            drivers = {
-                "bare": bw.bare_client(client, updates, BareWrite.none),
-                "bare + local write": bw.bare_client(client, updates, BareWrite.local),
-                CASE_COMMANDS: bw.bare_client(client, updates, BareWrite.local, commands),
+            baselines = {
+                "bare": drivers.bare_client(client, updates, BareWrite.none),
+                "bare + local write": drivers.bare_client(client, updates, BareWrite.local),
+                CASE_COMMANDS: drivers.bare_client(client, updates, BareWrite.local, commands),
             }
-            for name, driver in drivers.items():
-                results.setdefault(name, []).append(await bw.measure(name, 1, driver))
+            for name, driver in baselines.items():
+                results.setdefault(name, []).append(await drivers.measure(name, 1, driver))
             for name, queue in CASE_QUEUES.items():
-                driver = bw.case_client(client, scripts[name], rounds, queue=queue)
-                results.setdefault(name, []).append(await bw.measure(name, 1, driver))
-    report({name: bw.Result.sum(runs) for name, runs in results.items()})
+                driver = drivers.case_client(client, scripts[name], rounds, queue=queue)
+                results.setdefault(name, []).append(await drivers.measure(name, 1, driver))
+    report({name: drivers.Result.sum(runs) for name, runs in results.items()})
 
 
-async def _warm_up(client: Client, script: bw.Script, queue: str) -> CaseCommands:
+async def _warm_up(client: Client, script: drivers.Script, queue: str) -> CaseCommands:
     """One case through the script; the commands its completions had Temporal carry out."""
-    driver = bw.case_client(client, script, 1, queue=queue)
+    driver = drivers.case_client(client, script, 1, queue=queue)
     started = await driver.prepare()
     await driver.run(started)
     return await commands_of(started[0].handle)
 
 
-def report(summed: dict[str, bw.Result]) -> None:
+def report(summed: dict[str, drivers.Result]) -> None:
     print("Updates at concurrency 1, through the workflow client")
     for result in summed.values():
         print(result.line())
