@@ -30,14 +30,12 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
-from temporalio.testing import WorkflowEnvironment
 
 from benchmarks import exit_after_figures
-from benchmarks.sealing import BENCH_KEYS, bench_converter, ready_for_cases
+from benchmarks.outage_stack import start_temporal
+from benchmarks.sealing import BENCH_KEYS
 from sg989.policy_files import load_policy
-from sg989.temporal import temporal_cli_path
 from store.db import make_engine
-from store.migrate import upgrade_to_head
 from store.models import AuditEvent
 from tests.workflows.driver import CaseDriver
 
@@ -88,14 +86,7 @@ async def timed(coro) -> float:  # type: ignore[no-untyped-def]
 async def run(cases: int, workers: int, kill_after: float) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="sg989-failover-"))
     url = f"sqlite:///{data_dir / 'sg989.db'}"
-    upgrade_to_head(url)
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(temporal_cli_path()),
-        data_converter=bench_converter(),
-        ui=False,
-    )
-    await ready_for_cases(env.client)
-    address = env.client.service_client.config.target_host
+    env, address = await start_temporal(url)
     processes = [start_worker(address, data_dir) for _ in range(workers)]
     try:
         await wait_for_pollers(env.client, workers)

@@ -150,7 +150,8 @@ class Stack:
     child_env: dict[str, str]
 
 
-async def start_stack(url: str, data_dir: Path, apis: int, workers: int = 2) -> Stack:
+async def start_temporal(url: str) -> tuple[WorkflowEnvironment, str]:
+    """The store at ``url`` migrated, and a dev server ready for cases: (it, its address)."""
     upgrade_to_head(url)
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli_path()),
@@ -158,7 +159,11 @@ async def start_stack(url: str, data_dir: Path, apis: int, workers: int = 2) -> 
         ui=False,
     )
     await ready_for_cases(env.client)
-    address = env.client.service_client.config.target_host
+    return env, env.client.service_client.config.target_host
+
+
+async def start_stack(url: str, data_dir: Path, apis: int, workers: int = 2) -> Stack:
+    env, address = await start_temporal(url)
     child_env = sg989_env(address, data_dir, url)
     processes = [start_sg989("worker", child_env, data_dir / "workers.log") for _ in range(workers)]
     replicas = {}
