@@ -9,16 +9,18 @@ the first two walks only look for references that cannot be there. `install()` r
 SDK's two functions with one walk that does what the three did for such a converter: refuse an
 externally stored payload as the SDK does, then run the codec. Any other data converter (one
 with external storage, or a codec that takes a serialization context) still gets the SDK's own
-walks, unchanged.
+walks, unchanged. One difference on purpose: the arguments of a local activity are left unsealed
+(`CompletionVisitor`), because they only travel to this worker's own activity.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import temporalio.bridge.worker as bridge_worker
 from temporalio.api.common.v1 import Payload
-from temporalio.bridge._visitor import PayloadVisitor
+from temporalio.bridge._visitor import PayloadVisitor, VisitorFunctions
 from temporalio.bridge.proto.workflow_activation import WorkflowActivation
 from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
 from temporalio.converter import DataConverter, PayloadCodec, WithSerializationContext
@@ -85,6 +87,23 @@ async def encode_completion(
         return await SDK_ENCODE(
             completion, data_converter, encode_headers, storage_concurrency_limit
         )
-    visitor = PayloadVisitor(skip_search_attributes=True, skip_headers=not encode_headers)
+    visitor = CompletionVisitor(skip_search_attributes=True, skip_headers=not encode_headers)
     await visitor.visit(bridge_worker._Visitor(codec.encode), completion)
     return StorageOperationMetrics()
+
+
+class CompletionVisitor(PayloadVisitor):
+    """The SDK's walk, except that a local activity's arguments stay as they are: they go to
+    this worker's own activity and never to the server (the marker records the result, not the
+    input, unless the workflow asks for it), so sealing a step's events and rows here only to
+    open them again in the activity was CPU spent on every step for nothing."""
+
+    async def _visit_coresdk_workflow_commands_ScheduleLocalActivity(
+        self, fs: VisitorFunctions, o: Any
+    ) -> None:
+        if o.include_arguments_in_marker:
+            await super()._visit_coresdk_workflow_commands_ScheduleLocalActivity(fs, o)
+            return
+        if not self.skip_headers:
+            for header in o.headers.values():
+                await self._visit_temporal_api_common_v1_Payload(fs, header)

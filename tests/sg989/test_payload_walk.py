@@ -78,8 +78,10 @@ def activation() -> WorkflowActivation:
     )
 
 
-def completion() -> WorkflowActivationCompletion:
-    schedule = ScheduleLocalActivity(seq=4, activity_type="record_step")
+def completion(in_marker: bool = False) -> WorkflowActivationCompletion:
+    schedule = ScheduleLocalActivity(
+        seq=4, activity_type="record_step", include_arguments_in_marker=in_marker
+    )
     schedule.arguments.append(payload('{"step":1}'))
     schedule.headers["h"].CopyFrom(payload('"header"'))
     answer = UpdateResponse(protocol_instance_id="u1", completed=payload('{"seq":9}'))
@@ -99,11 +101,30 @@ async def test_one_walk_decodes_and_encodes_exactly_as_the_sdk_does(headers: boo
     assert ours == sdks
     assert ours != activation()  # the codec really ran
 
-    ours_done, sdks_done = completion(), completion()
+    ours_done, sdks_done = completion(in_marker=True), completion(in_marker=True)
     await payload_walk.encode_completion(ours_done, converter, headers, 1)
     await payload_walk.SDK_ENCODE(sdks_done, converter, headers, 1)
     assert ours_done == sdks_done
-    assert ours_done != completion()
+    assert ours_done != completion(in_marker=True)
+
+
+def local_arguments(done: WorkflowActivationCompletion) -> list[Payload]:
+    return list(done.successful.commands[0].schedule_local_activity.arguments)
+
+
+@pytest.mark.parametrize("headers", [True, False])
+async def test_a_local_activitys_arguments_stay_in_the_worker_unsealed(headers: bool) -> None:
+    """They never reach the server (the marker holds the result), so sealing them only cost
+    CPU; everything else in the completion is encoded as the SDK encodes it."""
+    converter = DataConverter(payload_codec=Reversing())
+    ours, sdks = completion(), completion()
+    await payload_walk.encode_completion(ours, converter, headers, 1)
+    await payload_walk.SDK_ENCODE(sdks, converter, headers, 1)
+    assert local_arguments(ours) == local_arguments(completion())
+    assert local_arguments(sdks) != local_arguments(completion())
+    sdks.successful.commands[0].schedule_local_activity.ClearField("arguments")
+    sdks.successful.commands[0].schedule_local_activity.arguments.extend(local_arguments(ours))
+    assert ours == sdks  # the header and the Update's answer: sealed as ever
 
 
 async def test_an_externally_stored_payload_is_refused_as_the_sdk_refuses_it() -> None:
