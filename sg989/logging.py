@@ -3,6 +3,11 @@
 SG989_LOG_FORMAT=json turns every line into JSON: sg989's own events, and those of uvicorn,
 Temporal's SDK and Alembic that go through the standard library's logging. Temporal's workflow and
 activity loggers attach their context; it is flattened into `workflow_id`, `run_id`, `case_id`.
+
+A traceback shows where an error happened, never the values of the variables on the way (which
+structlog's defaults print in both formats): those can be a melder's words or a step's events,
+and a log reaches people outside need-to-know. Rendering them was also slow: a failing activity
+(a mail server down) logged tracebacks that held the worker's event loop for most of a second.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import structlog
+from structlog.tracebacks import ExceptionDictTransformer
 from temporalio import activity, workflow
 
 CASE_NUMBER = re.compile(r"^ZK-\d{4}-\d+$")
@@ -82,12 +88,16 @@ def configure_logging(log_format: str = "console", level: int = logging.INFO) ->
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer()
         if log_format == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
     )
     timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
     # JSON carries a traceback as a field; the console renderer prints it itself.
     tracebacks: list[structlog.typing.Processor] = (
-        [structlog.processors.dict_tracebacks] if log_format == "json" else []
+        [structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False))]
+        if log_format == "json"
+        else []
     )
     structlog.configure(
         processors=[
