@@ -30,6 +30,7 @@ from domain.notifications import (
     message_id,
     task_message,
 )
+from sg989.keys import KeyRingError
 from sg989.settings import Settings
 from store import notifications as store
 from store.db import session_scope
@@ -124,7 +125,10 @@ class Dispatcher:
         default = f"Er is een taak voor u in zaak {row.case_id}."
         text = texts.get((row.case_id, row.seq, row.idx), default)
         if row.recipient == MELDER:
-            address = store.melder_address(session, row.case_id)
+            try:
+                address = store.melder_address(session, row.case_id)
+            except KeyRingError as exc:
+                return self._unreadable(session, row, exc)
             if address is None:
                 row.status = DeliveryStatus.not_mailed.value
                 row.reason = "the melder left no e-mail address"
@@ -143,6 +147,19 @@ class Dispatcher:
                 mid=row.message_id,
             )
         return Outgoing([row.id], message)
+
+    def _unreadable(
+        self, session: Session, row: NotificationDelivery, exc: KeyRingError
+    ) -> Outgoing:
+        """The melder's contact cannot be opened: this message waits (tried again with the
+        usual backoff, in case the key is restored) and the others go out; the operator is told
+        which key is missing."""
+        assert row.id is not None
+        store.mark_failed(session, [row.id], error=str(exc), now=_now())
+        log.warning(
+            "notification_unreadable", case_id=row.case_id, delivery=row.id, reason=str(exc)
+        )
+        return Outgoing([row.id], None)
 
     def _digests(
         self, session: Session, rows: list[NotificationDelivery], now: datetime

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, exists, update
+from sqlalchemy import String, and_, exists, type_coerce, update
 from sqlmodel import Session, col, select
 
 from domain.notifications import (
@@ -24,9 +25,11 @@ from domain.notifications import (
     next_digest_at,
 )
 from domain.roles import unit_in_scope
+from sg989.keys import KeyRingError
 from store.db import as_utc
 from store.directory import active_people, get_person
 from store.models import Case, NotificationDelivery, OutboxNotification, Person
+from store.sealed import unseal
 
 FINAL = (DeliveryStatus.sent.value, DeliveryStatus.not_mailed.value)
 FAILING_AFTER = 5  # attempts: from then on a retrying delivery is listed as a problem too
@@ -40,10 +43,23 @@ def people_for_role(people: list[Person], *, role: str, unit: str) -> list[Perso
 
 
 def melder_address(session: Session, case_id: str) -> str | None:
-    """The melder's e-mail address, if the contact they left is one (need-to-know: send only)."""
-    case = session.get(Case, case_id)
-    contact = case.melder_contact if case else None
+    """The melder's e-mail address, if the contact they left is one (need-to-know: send only).
+
+    Only the contact is read and opened (not the whole case, whose other sealed fields a send
+    does not need); ``KeyRingError`` if it was sealed with a key the ring does not hold."""
+    stored = session.exec(select(_STORED_CONTACT).where(col(Case.case_id) == case_id)).first()
+    contact = unseal(stored, _CONTACT.type.purpose) if stored else None
     return contact.strip() if contact and looks_like_email(contact) else None
+
+
+_CONTACT: Any = Case.__table__.c.melder_contact  # type: ignore[attr-defined]
+_STORED_CONTACT = type_coerce(_CONTACT, String)  # as stored: opened by melder_address itself
+
+
+def _case_exists(session: Session, case_id: str) -> bool:
+    return (
+        session.exec(select(Case.case_id).where(col(Case.case_id) == case_id)).first() is not None
+    )
 
 
 # -- resolving outbox rows into deliveries ------------------------------------------------------
@@ -74,12 +90,19 @@ class Recipient:
     reason: str | None = None
 
 
+def _has_address(session: Session, case_id: str) -> bool:
+    try:
+        return melder_address(session, case_id) is not None
+    except KeyRingError:  # kept pending: the send holds it back until the key is restored
+        return True
+
+
 def recipients(
     session: Session, row: OutboxNotification, people: list[Person] | None = None
 ) -> list[Recipient]:
     """``people``: the active directory, when the caller resolves many rows at once."""
     if row.recipient_role == MELDER:
-        if session.get(Case, row.case_id) is None or melder_address(session, row.case_id):
+        if not _case_exists(session, row.case_id) or _has_address(session, row.case_id):
             return [Recipient(MELDER, None, DeliveryStatus.pending)]
         reason = "the melder left no e-mail address (anonymous, or another kind of contact)"
         return [Recipient(MELDER, None, DeliveryStatus.not_mailed, reason)]

@@ -3,17 +3,22 @@ outage, reminders grouped into a digest, no case content in any message."""
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import String, literal, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from activities.mail import MailConfig
 from activities.notify import Dispatcher
+from sg989.keys import KeyRing
 from sg989.mail_sink import MailSink
-from store.models import NotificationDelivery, OutboxNotification
+from store.models import Case, NotificationDelivery, OutboxNotification
 from store.notifications import undeliverable
+from store.sealed import PREFIX
 from tests.notify.outbox import add_case, add_note
 
 SECRET = "Geheime inhoud"
@@ -166,3 +171,38 @@ async def test_an_address_the_server_refuses_is_listed_and_the_rest_still_goes(
     with Session(directory) as session:
         [refused] = undeliverable(session)
     assert refused.recipient == "cdt-1" and "550" in (refused.reason or "")
+
+
+def seal_with_a_key_not_in_the_ring(engine: Engine, case_id: str, contact: str) -> str:
+    """The case's contact as another key ring sealed it (a key since removed from this one)."""
+    foreign = KeyRing({"removed-key": bytes(32)}, "removed-key")
+    key_id, sealed = foreign.encrypt(contact.encode(), b"case.melder_contact")
+    stored = f"{PREFIX}{key_id}:{base64.b64encode(sealed).decode()}"
+    table: Any = Case.__table__
+    with engine.begin() as connection:
+        connection.execute(
+            update(table)
+            .where(table.c.case_id == case_id)
+            .values({table.c.melder_contact: literal(stored, String)})
+        )
+    return key_id
+
+
+async def test_a_contact_that_cannot_be_opened_holds_back_its_message_only(
+    directory: Engine, sink: MailSink, mail_config: MailConfig
+) -> None:
+    add_case(directory, "ZK-17", "melder@example.invalid")
+    add_note(directory, "ZK-17", "melder", "bericht_aan_melder", text="Dank u.")
+    add_note(directory, "ZK-17", "commandant")
+    key_id = seal_with_a_key_not_in_the_ring(directory, "ZK-17", "melder@example.invalid")
+    add_case(directory, "ZK-18")
+    add_note(directory, "ZK-18", "coid_adviseur")
+
+    assert await _drain(Dispatcher(directory, mail_config)) == 2
+    assert sorted(m.to for m in sink.received) == [["cdt@example.org"], ["coid@example.org"]]
+    with Session(directory) as session:
+        held = session.exec(
+            select(NotificationDelivery).where(NotificationDelivery.recipient == "melder")
+        ).one()
+    assert held.status == "pending" and held.sent_at is None  # tried again once the key is back
+    assert key_id in (held.last_error or "") and held.next_attempt_at is not None
