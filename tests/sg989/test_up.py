@@ -26,6 +26,10 @@ def command_line(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
 
 
+def tail(log: Path, lines: int = 30) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
 def test_up_runs_worker_and_api_as_separate_processes(tmp_path: Path) -> None:
     api_port = free_port()
     env = {
@@ -35,14 +39,16 @@ def test_up_runs_worker_and_api_as_separate_processes(tmp_path: Path) -> None:
         "SG989_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
         "SG989_TEMPORAL_UI_PORT": str(free_port()),
         "SG989_API_PORT": str(api_port),
+        "SG989_SMTP_PORT": str(free_port()),  # the mail sink's default, 8025, may be taken
         "SG989_LOCAL_SIGNING_KEY_FILE": str(tmp_path / "key.pem"),
         "SG989_LOG_FORMAT": "json",
     }
+    said = (tmp_path / "up.log").open("wb")  # what `sg989 up` said, for a failure's message
     up = subprocess.Popen(
         [sys.executable, "-m", "sg989", "up", "--separate"],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=said,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 150
@@ -52,8 +58,8 @@ def test_up_runs_worker_and_api_as_separate_processes(tmp_path: Path) -> None:
                     break
             except httpx.TransportError:
                 pass
-            assert up.poll() is None, "sg989 up stopped"
-            assert time.monotonic() < deadline, "the API did not become ready"
+            assert up.poll() is None, f"sg989 up stopped: {tail(tmp_path / 'up.log')}"
+            assert time.monotonic() < deadline, f"the API is not ready: {tail(tmp_path / 'up.log')}"
             time.sleep(0.5)
         commands = [command_line(pid) for pid in children(up.pid)]
         assert any("server start-dev" in c for c in commands), commands
