@@ -25,7 +25,6 @@ from domain.notifications import (
     next_digest_at,
 )
 from domain.roles import unit_in_scope
-from sg989.keys import KeyRingError
 from store.db import as_utc
 from store.directory import active_people, get_person
 from store.models import Case, NotificationDelivery, OutboxNotification, Person
@@ -91,6 +90,8 @@ class Recipient:
 
 
 def _has_address(session: Session, case_id: str) -> bool:
+    from sg989.keys import KeyRingError  # the composition root owns the keys (as store.sealed)
+
     try:
         return melder_address(session, case_id) is not None
     except KeyRingError:  # kept pending: the send holds it back until the key is restored
