@@ -35,6 +35,7 @@ from sg989.settings import Settings
 from store import notifications as store
 from store.db import session_scope
 from store.models import NotificationDelivery
+from store.recipients import melder_address
 
 log = structlog.get_logger(__name__)
 DISPATCH_NOTIFICATIONS = "dispatch_notifications"
@@ -126,7 +127,7 @@ class Dispatcher:
         text = texts.get((row.case_id, row.seq, row.idx), default)
         if row.recipient == MELDER:
             try:
-                address = store.melder_address(session, row.case_id)
+                address = melder_address(session, row.case_id)
             except KeyRingError as exc:
                 return self._unreadable(session, row, exc)
             if address is None:

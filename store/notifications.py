@@ -8,57 +8,23 @@ with the reason, listed for the beheerder (API, ``sg989 doctor``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import String, and_, exists, type_coerce, update
+from sqlalchemy import and_, exists, update
 from sqlmodel import Session, col, select
 
 from domain.notifications import (
-    BETROKKENE,
-    MELDER,
     DeliveryStatus,
-    always_immediate,
-    looks_like_email,
     message_id,
     next_digest_at,
 )
-from domain.roles import unit_in_scope
 from store.db import as_utc
-from store.directory import active_people, get_person
-from store.models import Case, NotificationDelivery, OutboxNotification, Person
-from store.sealed import unseal
+from store.directory import active_people
+from store.models import NotificationDelivery, OutboxNotification, Person
+from store.recipients import recipients
 
 FINAL = (DeliveryStatus.sent.value, DeliveryStatus.not_mailed.value)
 FAILING_AFTER = 5  # attempts: from then on a retrying delivery is listed as a problem too
-NOBODY = ""
-
-
-def people_for_role(people: list[Person], *, role: str, unit: str) -> list[Person]:
-    """Those of ``people`` holding ``role`` with ``unit`` in scope. Unlike store.directory's
-    people_holding, ``role`` may be an escalation level of the policy ("hogere_commandant")."""
-    return [p for p in people if p.active and role in p.roles and unit_in_scope(unit, p.units)]
-
-
-def melder_address(session: Session, case_id: str) -> str | None:
-    """The melder's e-mail address, if the contact they left is one (need-to-know: send only).
-
-    Only the contact is read and opened (not the whole case, whose other sealed fields a send
-    does not need); ``KeyRingError`` if it was sealed with a key the ring does not hold."""
-    stored = session.exec(select(_STORED_CONTACT).where(col(Case.case_id) == case_id)).first()
-    contact = unseal(stored, _CONTACT.type.purpose) if stored else None
-    return contact.strip() if contact and looks_like_email(contact) else None
-
-
-_CONTACT: Any = Case.__table__.c.melder_contact  # type: ignore[attr-defined]
-_STORED_CONTACT = type_coerce(_CONTACT, String)  # as stored: opened by melder_address itself
-
-
-def _case_exists(session: Session, case_id: str) -> bool:
-    return (
-        session.exec(select(Case.case_id).where(col(Case.case_id) == case_id)).first() is not None
-    )
 
 
 # -- resolving outbox rows into deliveries ------------------------------------------------------
@@ -79,65 +45,6 @@ def unresolved_outbox(session: Session, limit: int = 500) -> list[OutboxNotifica
         .limit(limit)
     )
     return list(session.exec(query).all())
-
-
-@dataclass(frozen=True)
-class Recipient:
-    key: str  # a person's sub, "melder", or NOBODY
-    address: str | None
-    status: DeliveryStatus
-    reason: str | None = None
-
-
-def _has_address(session: Session, case_id: str) -> bool:
-    from sg989.keys import KeyRingError  # the composition root owns the keys (as store.sealed)
-
-    try:
-        return melder_address(session, case_id) is not None
-    except KeyRingError:  # kept pending: the send holds it back until the key is restored
-        return True
-
-
-def recipients(
-    session: Session, row: OutboxNotification, people: list[Person] | None = None
-) -> list[Recipient]:
-    """``people``: the active directory, when the caller resolves many rows at once."""
-    if row.recipient_role == MELDER:
-        if not _case_exists(session, row.case_id) or _has_address(session, row.case_id):
-            return [Recipient(MELDER, None, DeliveryStatus.pending)]
-        reason = "the melder left no e-mail address (anonymous, or another kind of contact)"
-        return [Recipient(MELDER, None, DeliveryStatus.not_mailed, reason)]
-    if row.recipient_role == BETROKKENE:
-        reason = "sg989 keeps no address of a betrokkene: inform them outside sg989 (by letter)"
-        return [Recipient(BETROKKENE, None, DeliveryStatus.not_mailed, reason)]
-    if row.recipient_sub:
-        person = get_person(session, row.recipient_sub)
-        if person is None or not person.active:
-            state = "is not" if person is None else "is no longer active"
-            reason = f"{row.recipient_sub} {state} in the directory"
-            return [Recipient(row.recipient_sub, None, DeliveryStatus.undeliverable, reason)]
-        return [_person(person, row.kind)]
-    holders = people_for_role(
-        active_people(session) if people is None else people,
-        role=row.recipient_role,
-        unit=row.recipient_unit,
-    )
-    if not holders:
-        reason = (
-            f"nobody in the directory holds the role {row.recipient_role} "
-            f"for unit {row.recipient_unit}"
-        )
-        return [Recipient(NOBODY, None, DeliveryStatus.undeliverable, reason)]
-    return [_person(person, row.kind) for person in holders]
-
-
-def _person(person: Person, kind: str) -> Recipient:
-    if not looks_like_email(person.email):
-        reason = f"{person.sub} ({person.name}) has no valid e-mail address in the directory"
-        return Recipient(person.sub, None, DeliveryStatus.undeliverable, reason)
-    wait = person.delivery == "digest" and not always_immediate(kind)
-    status = DeliveryStatus.digest if wait else DeliveryStatus.pending
-    return Recipient(person.sub, (person.email or "").strip(), status)
 
 
 def resolve(
