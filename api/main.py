@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api.deps import ClientProvider
-from api.limits import BodySizeLimit
+from api.limits import AddressCharacters, BodySizeLimit
 from api.metrics import install_metrics
 from api.middleware import install_request_context
 from api.openapi import install_openapi
@@ -93,6 +93,7 @@ def create_app(
     app.state.organisation = load_organisation(settings.units_file or UNITS_FILE)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit)  # inside the request context: a 413 is logged too
+    app.add_middleware(AddressCharacters)  # and so is a 400 for a NUL in the address
     install_request_context(app)
     for module in (cases, tasks, timeline, reports, health):
         app.include_router(module.router)

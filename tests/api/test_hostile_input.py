@@ -132,3 +132,12 @@ async def test_an_unexpected_error_is_problem_json_with_the_request_id(
     body = response.json()
     assert body["request_id"] == "req-42" and "req-42" in body["detail"]
     assert "secret internals" not in response.text and "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("address", ["/cases?unit=CLAS%00", "/cases?%00=x", "/cases/ZK-1%00"])
+async def test_a_control_character_in_the_address_is_400(api, headers, address) -> None:
+    """PostgreSQL refuses NUL in text: a filter or an id holding one was a 500 there."""
+    response = await api.get(address, headers=headers("commandant"))
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "U+0000" in response.json()["detail"]
