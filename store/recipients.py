@@ -36,19 +36,24 @@ def melder_address(session: Session, case_id: str) -> str | None:
 
     Only the contact is read and opened (not the whole case, whose other sealed fields a send
     does not need); ``KeyRingError`` if it was sealed with a key the ring does not hold."""
-    stored = session.exec(select(_STORED_CONTACT).where(col(Case.case_id) == case_id)).first()
-    contact = unseal(stored, _CONTACT.type.purpose) if stored else None
-    return contact.strip() if contact and looks_like_email(contact) else None
+    found = _stored_contact(session, case_id)
+    return _address(found[1]) if found else None
 
 
 _CONTACT: Any = Case.__table__.c.melder_contact  # type: ignore[attr-defined]
-_STORED_CONTACT = type_coerce(_CONTACT, String)  # as stored: opened by melder_address itself
+_STORED_CONTACT = type_coerce(_CONTACT, String)  # as stored: opened by _address
 
 
-def _case_exists(session: Session, case_id: str) -> bool:
-    return (
-        session.exec(select(Case.case_id).where(col(Case.case_id) == case_id)).first() is not None
-    )
+def _stored_contact(session: Session, case_id: str) -> tuple[str, str | None] | None:
+    """The case's id and its contact as stored (sealed); None if the store has no such case."""
+    query = select(Case.case_id, _STORED_CONTACT).where(col(Case.case_id) == case_id)
+    row = session.exec(query).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _address(stored: str | None) -> str | None:
+    contact = unseal(stored, _CONTACT.type.purpose) if stored else None
+    return contact.strip() if contact and looks_like_email(contact) else None
 
 
 @dataclass(frozen=True)
@@ -59,12 +64,17 @@ class Recipient:
     reason: str | None = None
 
 
-def _has_address(session: Session, case_id: str) -> bool:
+def _melder_reachable(session: Session, case_id: str) -> bool:
+    """In one query: a case the store does not show yet, or a contact that is an e-mail address
+    or cannot be opened now (the send holds it back until the key is restored), is pending."""
     from sg989.keys import KeyRingError  # the composition root owns the keys (as store.sealed)
 
+    found = _stored_contact(session, case_id)
+    if found is None:
+        return True
     try:
-        return melder_address(session, case_id) is not None
-    except KeyRingError:  # kept pending: the send holds it back until the key is restored
+        return _address(found[1]) is not None
+    except KeyRingError:
         return True
 
 
@@ -73,7 +83,7 @@ def recipients(
 ) -> list[Recipient]:
     """``people``: the active directory, when the caller resolves many rows at once."""
     if row.recipient_role == MELDER:
-        if not _case_exists(session, row.case_id) or _has_address(session, row.case_id):
+        if _melder_reachable(session, row.case_id):
             return [Recipient(MELDER, None, DeliveryStatus.pending)]
         reason = "the melder left no e-mail address (anonymous, or another kind of contact)"
         return [Recipient(MELDER, None, DeliveryStatus.not_mailed, reason)]
