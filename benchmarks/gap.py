@@ -149,3 +149,15 @@ def report(summed: dict[str, drivers.Result]) -> None:
             f"{result.per_second / bare.per_second:.2f}"
         )
         previous = result
+    print(budget_line(bare, summed[CASE_COMMANDS], summed["sg989"]))
+
+
+def budget_line(bare: drivers.Result, floor: drivers.Result, ours: drivers.Result) -> str:
+    """What the target (half of bare's Updates/s) leaves for sg989's own work, in mean ms per
+    Update over the rung that does only what a case must (its write, timer and upserts)."""
+    budget = (2 / bare.per_second - 1 / floor.per_second) * 1000
+    own = (1 / ours.per_second - 1 / floor.per_second) * 1000
+    return (
+        f"half of bare leaves sg989's own work {budget:.1f} ms per Update over "
+        f"'{CASE_COMMANDS}'; it takes {own:.1f} ms"
+    )

@@ -16,7 +16,8 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 import sg989.worker
 from activities.record import StoreActivities
 from benchmarks.bare import BareWrite, BenchBare, CaseCommands, RowWriter, commands_of
-from benchmarks.gap import ONE_ROW, case_worker
+from benchmarks.drivers import Result
+from benchmarks.gap import CASE_COMMANDS, ONE_ROW, budget_line, case_worker
 from domain.phases import Phase
 from sg989.policy_files import load_policy
 from tests.workflows.driver import CaseDriver
@@ -88,3 +89,15 @@ async def test_the_one_row_rung_runs_the_case_but_stores_one_row_per_step(
     assert events == 0
     assert sg989.worker.workflow_runner is not UnsandboxedWorkflowRunner  # put back after
     assert sg989.worker.StoreActivities is StoreActivities
+
+
+def test_the_budget_line_says_what_half_of_bare_leaves_for_sg989() -> None:
+    """Bare at 5 ms per Update allows 10 ms; the case's own commands take 8 of them."""
+
+    def rung(name: str, ms_per_update: float) -> Result:
+        return Result(name, 1, [0.0] * 100, ms_per_update * 100 / 1000, 0.0)
+
+    line = budget_line(rung("bare", 5), rung(CASE_COMMANDS, 8), rung("sg989", 12.5))
+
+    assert "leaves sg989's own work 2.0 ms per Update" in line
+    assert "it takes 4.5 ms" in line
