@@ -49,7 +49,12 @@ class StoreActivities:
         self.engine = engine
         self.group = GroupCommit(engine)
 
-    @activity.defn(name=RECORD_STEP)
+    # Temporal may give up on an attempt while it writes: its start-to-close timeout, or an
+    # earlier attempt's timer that was never stopped (temporalio/sdk-rust#1454). The SDK would
+    # then raise CancelledError in this thread at any line, even in a group commit's leader
+    # that is handing other cases' steps back. The write runs to its end instead; the retry
+    # finds its (case, seq) recorded.
+    @activity.defn(name=RECORD_STEP, no_thread_cancel_exception=True)
     def record_step(self, step: CaseStep) -> bool:
         """Writes every event and changed row of one step; idempotent on (case, seq).
 
@@ -92,7 +97,7 @@ class StoreActivities:
         )
         return applied
 
-    @activity.defn(name=RECORD_TRANSITION)
+    @activity.defn(name=RECORD_TRANSITION, no_thread_cancel_exception=True)
     def record_transition(self, transition: Transition) -> bool:
         """The one-event form, for runs that started before steps existed."""
         applied = self._write(
