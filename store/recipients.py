@@ -45,7 +45,9 @@ _STORED_CONTACT = type_coerce(_CONTACT, String)  # as stored: opened by _address
 
 
 def _stored_contact(session: Session, case_id: str) -> tuple[str, str | None] | None:
-    """The case's id and its contact as stored (sealed); None if the store has no such case."""
+    """The case's id and its contact as stored (sealed); None if the store has no such case.
+    The id is selected too: a one-column select yields the bare value, and a case without a
+    contact would then look like no case at all."""
     query = select(Case.case_id, _STORED_CONTACT).where(col(Case.case_id) == case_id)
     row = session.exec(query).first()
     return None if row is None else (row[0], row[1])
