@@ -21,7 +21,9 @@ history of one case on the full investigation path and activities per Update: se
 benchmarks/history_size.py; `--only memory`: see benchmarks/memory.py; `--only phases` (where
 the milliseconds of one completion go at concurrency 1): see benchmarks/phases.py; `--only gap`
 (what a local write, a case's timer and search attributes, sg989's own work and the sandbox
-each add to a bare Update): see benchmarks/gap.py.
+each add to a bare Update): see benchmarks/gap.py; `--only processes` (the API of a real
+`sg989 up`, in one process and with `--separate`, every worker in a process of its own): see
+benchmarks/processes.py.
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ async def main(
     if only in ("all", "history"):
         await history_of_full_path(engine)
         print()
-    if only in ("all", "throughput", "phases", "gap"):
+    if only in ("all", "throughput", "phases", "gap", "processes"):
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(temporal_cli_path()),
             data_converter=bench_converter(),
@@ -139,6 +141,11 @@ async def main(
                 from benchmarks.phases import phases
 
                 await phases(env.client, engine, rounds)
+                return
+            if only == "processes":  # `sg989 up` as users run it, in one and in two processes
+                from benchmarks.processes import processes
+
+                await processes(env.client, str(engine.url), rounds, levels, repeats)
                 return
             if only == "gap":  # what each rung from a bare Update to a completion adds
                 from benchmarks.gap import gap
@@ -158,7 +165,7 @@ if __name__ == "__main__":
     )
     parser.add_argument(
         "--only",
-        choices=("all", "history", "throughput", "memory", "phases", "gap"),
+        choices=("all", "history", "throughput", "memory", "phases", "gap", "processes"),
         default="all",
     )
     parser.add_argument(

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from pydantic import SecretStr
@@ -122,6 +122,16 @@ def bare_client(
 Script = list[tuple[str, CompleteTask]]
 
 
+class Completer(Protocol):
+    """How a case's completions reach the API: in this process (``ApiCaller``) or over HTTP."""
+
+    engine: Engine
+
+    async def readable(self, task_id: str) -> None: ...
+
+    async def complete(self, request: CompleteTask) -> None: ...
+
+
 async def probe_script(client: Client, queue: str = CASE_QUEUE) -> Script:
     """The task completions of one case from intake to nazorg, as (task suffix, request).
 
@@ -147,7 +157,7 @@ def case_client(
     client: Client,
     script: Script,
     cases: int,
-    api: ApiCaller | None = None,
+    api: Completer | None = None,
     queue: str = CASE_QUEUE,
 ) -> Driver:
     async def prepare() -> list[CaseDriver]:
