@@ -18,7 +18,6 @@ from domain.roles import Defensieonderdeel
 from reports.annual import annual_report
 from reports.facts import load_facts
 from reports.importer import ImportRejected, import_csv
-from reports.plots import write_plots
 from reports.publish import DEFAULT_MINIMUM, parse_quarter, publication, render_publication
 from reports.render import FORMATS, render
 from sg989.cli_output import fail, say
@@ -98,6 +97,8 @@ def report_cmd(
     report = annual_report(load_facts(_engine()), year, do_value, datetime.now(UTC))
     _write(render(report, format), output)
     if plots is not None:
+        from reports.plots import write_plots  # matplotlib only when charts are asked for
+
         try:
             written = write_plots(report, plots)
         except OSError as exc:

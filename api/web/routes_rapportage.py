@@ -15,9 +15,9 @@ from api.web.session import WebUser
 from domain.roles import Defensieonderdeel
 from reports.annual import annual_report
 from reports.facts import load_facts
-from reports.plots import report_images
 from reports.publish import DEFAULT_MINIMUM, parse_quarter, publication
 from reports.render import show
+from reports.tables import Report
 
 REPORTS_ONLY = "Rapportage is voor de auditor, de beheerder, de commandant en de COID-adviseur."
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -41,7 +41,7 @@ async def reports(
         report = annual_report(load_facts(engine_of(request)), year, do_value, now)
         if do_value is None:  # Defensie-wide only; each DO on its own page
             report.sections = [s for s in report.sections if s.do is None]
-        images = report_images(report, ("svg",)) if grafieken == "1" else {}
+        images = _charts(report) if grafieken == "1" else {}
         return report, {
             name: base64.b64encode(content).decode() for (name, _), content in images.items()
         }
@@ -88,3 +88,11 @@ async def quarterly(
         kwartaal=quarter.label,
         minimum=minimum,
     )
+
+
+def _charts(report: Report) -> dict[tuple[str, str], bytes]:
+    """The report's charts as SVG; matplotlib is loaded on the first page that shows them, not
+    by every process that serves the API."""
+    from reports.plots import report_images
+
+    return report_images(report, ("svg",))
