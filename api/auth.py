@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -46,8 +47,13 @@ def local_private_key(settings: Settings) -> rsa.RSAPrivateKey:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        path.write_bytes(pem)
-        path.chmod(0o600)
+        try:  # owner-only from the first byte; a key another process made meanwhile stays
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(pem)
     return _load_key(path, path.stat().st_mtime_ns)
 
 

@@ -81,7 +81,8 @@ def up(
         bool | None,
         typer.Option(
             "--separate/--one-process",
-            help="worker and API as two processes (default: SG989_UP_PROCESSES, else one)",
+            help="worker and API as two processes or in one (default: SG989_UP_PROCESSES, "
+            "else separate)",
         ),
     ] = None,
 ) -> None:

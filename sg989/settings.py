@@ -45,9 +45,10 @@ class Settings(BaseSettings):
     public_base_url: str = ""  # links in messages; empty: http://api_host:api_port
     notify_poll_seconds: float = 0.5
     # Operations (issue 11): the worker's Temporal SDK metrics, e.g. 0.0.0.0:9464 (empty: off);
-    # `sg989 up` runs the worker and the API in one process or, with "separate", in two.
+    # `sg989 up` runs the worker and the API as two processes, as production does, or in one
+    # ("one": less memory, but an API burst then shares the worker's event loop and GIL).
     worker_metrics_address: str = ""
-    up_processes: str = "one"  # one | separate
+    up_processes: str = "separate"  # separate | one
     # Web app (issue 12): signed session cookies; OpenID Connect in production.
     web_session_secret: str = ""  # empty: derived from the local signing key (embedded default)
     web_session_minutes: int = 480

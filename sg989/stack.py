@@ -90,15 +90,11 @@ def _stop_signal() -> asyncio.Event:
 async def run_stack(settings: Settings, separate: bool | None = None) -> None:
     """Run until Ctrl-C or SIGTERM; then stop the API, the worker and Temporal, in that order.
 
-    A Temporal dev server started here is restarted when it dies. With `separate` (or
-    SG989_UP_PROCESSES=separate) the worker and the API run as two child processes, each
-    restarted when it dies; otherwise they share this process and one Temporal client.
+    A Temporal dev server started here is restarted when it dies. The worker and the API run
+    as two child processes, each restarted when it dies, unless `separate` is False (or
+    SG989_UP_PROCESSES=one): then they share this process and one Temporal client.
     """
-    from api.main import build_server, create_app
-    from sg989.worker import build_worker
-    from store.db import make_engine
     from store.migrate import upgrade_to_head
-    from workflows.dispatcher import ensure_dispatcher
 
     if separate is None:
         separate = settings.up_processes == "separate"
@@ -113,31 +109,56 @@ async def run_stack(settings: Settings, separate: bool | None = None) -> None:
         upgrade_to_head(settings.sqlalchemy_url)
         mail_sink = _start_mail_sink(settings)  # issue 10: the mail a deployment would send
         if separate:
+            _create_local_keys(settings)
             children.append(Supervised("sg989 worker", lambda: _sg989_process("worker")))
             children.append(Supervised("sg989 api", lambda: _sg989_process("api")))
             _announce(settings)
             await supervise(children, stop)
             return
-        engine = make_engine(settings.sqlalchemy_url)
-        app = create_app(settings, engine, client_provider=_fixed(client))
-        api = build_server(app, settings)
-        worker = build_worker(client, engine, settings.task_queue, settings)
-        collector.settle(settings.gc_young_threshold)
-        _announce(settings)
-        async with worker:
-            await ensure_dispatcher(client, settings.task_queue)
-            serving = asyncio.create_task(api.serve())
-            try:
-                await supervise(children, stop)
-            finally:
-                api.should_exit = True
-                await serving
+        await _serve_in_this_process(settings, client, children, stop)
     finally:
         if mail_sink is not None:
             mail_sink.stop()
         for child in reversed(children):  # API, worker, then Temporal
             child.stop()
         log.info("stopped")
+
+
+async def _serve_in_this_process(
+    settings: Settings, client: Client, children: list[Supervised], stop: asyncio.Event
+) -> None:
+    """Worker and API on this process's event loop, sharing one Temporal client."""
+    from api.main import build_server, create_app
+    from sg989.worker import build_worker
+    from store.db import make_engine
+    from workflows.dispatcher import ensure_dispatcher
+
+    engine = make_engine(settings.sqlalchemy_url)
+    app = create_app(settings, engine, client_provider=_fixed(client))
+    api = build_server(app, settings)
+    worker = build_worker(client, engine, settings.task_queue, settings)
+    collector.settle(settings.gc_young_threshold)
+    _announce(settings)
+    async with worker:
+        await ensure_dispatcher(client, settings.task_queue)
+        serving = asyncio.create_task(api.serve())
+        try:
+            await supervise(children, stop)
+        finally:
+            api.should_exit = True
+            await serving
+
+
+def _create_local_keys(settings: Settings) -> None:
+    """The audit key and the local signing key, made here before the children start: two
+    children meeting a fresh data folder would each make a key of their own. (The payload keys
+    are made by the client's connection above.)"""
+    from api.auth import local_private_key
+    from store.audit_key import audit_key
+
+    audit_key()
+    if not settings.jwks_url:
+        local_private_key(settings)
 
 
 def _fixed(client: Client):  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
-"""`sg989 up --separate`: Temporal, worker and API as processes of their own, stopped together."""
+"""`sg989 up`: Temporal, worker and API as processes of their own (the default), or worker and
+API in one (`--one-process`); stopped together."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.sg989.test_persistence import free_port
 
@@ -30,7 +32,14 @@ def tail(log: Path, lines: int = 30) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def test_up_runs_worker_and_api_as_separate_processes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("flags", "sg989_children"),
+    [([], ["-m sg989 worker ", "-m sg989 api "]), (["--one-process"], [])],
+    ids=["default-separate", "one-process"],
+)
+def test_up_runs_worker_and_api_as_separate_processes_unless_asked_for_one(
+    tmp_path: Path, flags: list[str], sg989_children: list[str]
+) -> None:
     api_port = free_port()
     env = {
         **os.environ,
@@ -45,7 +54,7 @@ def test_up_runs_worker_and_api_as_separate_processes(tmp_path: Path) -> None:
     }
     said = (tmp_path / "up.log").open("wb")  # what `sg989 up` said, for a failure's message
     up = subprocess.Popen(
-        [sys.executable, "-m", "sg989", "up", "--separate"],
+        [sys.executable, "-m", "sg989", "up", *flags],
         env=env,
         stdout=said,
         stderr=subprocess.STDOUT,
@@ -63,8 +72,8 @@ def test_up_runs_worker_and_api_as_separate_processes(tmp_path: Path) -> None:
             time.sleep(0.5)
         commands = [command_line(pid) for pid in children(up.pid)]
         assert any("server start-dev" in c for c in commands), commands
-        assert any(c.endswith("-m sg989 worker ") for c in commands), commands
-        assert any(c.endswith("-m sg989 api ") for c in commands), commands
+        ours = sorted(c[c.index("-m sg989") :] for c in commands if "-m sg989" in c)
+        assert ours == sorted(sg989_children), commands
         pids = children(up.pid)
     finally:
         up.send_signal(signal.SIGTERM)
