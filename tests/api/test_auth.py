@@ -177,3 +177,25 @@ async def test_the_reports_router_is_wired_with_real_tokens(client, settings) ->
     assert (await client.post("/imports", content=csv, headers=as_("beheerder"))).status_code == 201
     report = await client.get("/reports/annual?year=2021&do=clas", headers=as_("auditor"))
     assert report.status_code == 200
+
+
+def test_the_local_signing_key_is_made_owner_only_and_never_replaced(tmp_path) -> None:
+    """Nobody else may read it; a second caller (another process of `sg989 up`) keeps the key
+    that is there."""
+    import os
+    import stat
+
+    from api.auth import local_private_key
+    from sg989.settings import Settings
+
+    previous = os.umask(0o022)  # a usual umask would leave a plain new file readable by all
+    try:
+        settings = Settings(data_dir=tmp_path, local_signing_key_file=tmp_path / "k.pem")
+        first = local_private_key(settings)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "k.pem").stat().st_mode) == 0o600
+    content = (tmp_path / "k.pem").read_bytes()
+    again = local_private_key(settings)
+    assert (tmp_path / "k.pem").read_bytes() == content
+    assert again.private_numbers() == first.private_numbers()
