@@ -45,7 +45,6 @@ from benchmarks.bare import BareWrite, BenchBare, RowWriter
 from benchmarks.drivers import (
     BARE_QUEUE,
     CASE_QUEUE,
-    ApiCaller,
     Driver,
     Result,
     bare_client,
@@ -54,6 +53,7 @@ from benchmarks.drivers import (
     probe_script,
 )
 from benchmarks.history_size import history_of_full_path
+from benchmarks.in_process import ApiCaller
 from benchmarks.memory import memory
 from benchmarks.sealing import bench_converter, ready_for_cases
 from sg989 import collector
@@ -142,17 +142,17 @@ async def main(
 
                 await phases(env.client, engine, rounds)
                 return
-            if only == "processes":  # `sg989 up` as users run it, in one and in two processes
-                from benchmarks.processes import processes
-
-                await processes(env.client, str(engine.url), rounds, levels, repeats)
-                return
             if only == "gap":  # what each rung from a bare Update to a completion adds
                 from benchmarks.gap import gap
 
                 await gap(env.client, engine, rounds, repeats)
                 return
-            await throughput(env, engine, rounds, levels, repeats)
+            if only in ("all", "throughput"):
+                await throughput(env, engine, rounds, levels, repeats)
+            if only in ("all", "processes"):  # `sg989 up` as users run it: 2 and 1 processes
+                from benchmarks.processes import processes
+
+                await processes(env.client, str(engine.url), rounds, levels, repeats)
 
 
 if __name__ == "__main__":

@@ -1,37 +1,26 @@
 """How the write benchmarks drive Updates and time them: the bare workflow's client, a case's
-completions through the workflow client or the API (``ApiCaller``), and ``Result``, the
+completions through the workflow client or the API (a ``Completer``), and ``Result``, the
 figures of one kind of Update at one concurrency (Updates/s, latency percentiles, CPU)."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any, Protocol
 
-import httpx
-from pydantic import SecretStr
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
 import store.models  # noqa: F401  (registers the tables)
-from api.main import create_app
-from api.tokens import issue_local_token
 from benchmarks.bare import BareWrite, BenchBare, CaseCommands
-from benchmarks.sealing import BENCH_KEYS
-from domain.case import Actor, CompleteTask
+from domain.case import CompleteTask
 from domain.phases import TaskType
 from sg989.policy_files import load_policy
-from sg989.settings import Settings
-from store.models import Task as StoreTask
 from tests.workflows.driver import CaseDriver
 from tests.workflows.test_paths import drive_to_afdoening, finish_afdoening
 from workflows.case import CaseWorkflow
@@ -206,98 +195,3 @@ async def retried(call: Callable[[], Awaitable[Any]]) -> Any:
             if FAILED_STATE not in str(exc):
                 raise
             await asyncio.sleep(0.5)
-
-
-class ApiCaller:
-    """POST /tasks/{id}/complete on the app, with a token for the actor of each request."""
-
-    def __init__(self, client: Client, engine: Engine) -> None:
-        data_dir = Path(tempfile.mkdtemp(prefix="sg989-bench-api-"))
-        self.settings = Settings(
-            data_dir=data_dir,
-            task_queue=CASE_QUEUE,
-            local_signing_key_file=data_dir / "signing-key.pem",
-            payload_keys=SecretStr(BENCH_KEYS),
-        )
-        self.engine = engine
-
-        async def provider() -> Client:
-            return client
-
-        self.app = create_app(self.settings, engine, provider)
-        self.http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url="http://sg989"
-        )
-        self.tokens: dict[str, str] = {}
-
-    def _token(self, actor: Actor) -> str:
-        if actor.sub not in self.tokens:
-            self.tokens[actor.sub] = issue_local_token(
-                self.settings, sub=actor.sub, name=actor.name, roles=actor.roles, units=actor.units
-            )
-        return self.tokens[actor.sub]
-
-    async def readable(self, task_id: str) -> None:
-        while True:
-            with Session(self.engine) as session:
-                if session.get(StoreTask, task_id) is not None:
-                    return
-            await asyncio.sleep(0.01)
-
-    async def complete(self, request: CompleteTask) -> None:
-        status, body = await asgi_post(
-            self.app,
-            f"/tasks/{request.task_id}/complete",
-            json.dumps(request.payload).encode(),
-            token=self._token(request.actor),
-        )
-        if status != 200:
-            raise RuntimeError(f"{request.task_id}: {status} {body.decode(errors='replace')}")
-
-
-async def asgi_post(app: Any, path: str, body: bytes, *, token: str) -> tuple[int, bytes]:
-    """One JSON POST to the ASGI app, with the scope and messages uvicorn would give it."""
-    headers = [
-        (b"host", b"sg989"),
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"authorization", f"Bearer {token}".encode()),
-    ]
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("sg989", 80),
-    }
-    answered = asyncio.Event()
-    delivered = False
-    status = 0
-    chunks: list[bytes] = []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await answered.wait()  # the client stays connected until the answer is complete
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                answered.set()
-
-    await app(scope, receive, send)
-    return status, b"".join(chunks)

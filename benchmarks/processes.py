@@ -206,6 +206,10 @@ async def processes(
         sg989_up(client, STACKS["API, one process"]) as one,
         sg989_up(client, STACKS["API, separate"]) as separate,
     ):
+        print(
+            "sg989 up as users run it: the API over HTTP, every worker in a process of its own "
+            "(`--separate`, the default, and `--one-process`)\n"
+        )
         callers = {"API, one process": one, "API, separate": separate}
         scripts = {}
         for name, caller in callers.items():
