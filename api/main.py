@@ -109,7 +109,7 @@ def create_app(
 
 
 def build_server(app: FastAPI, settings: Settings) -> uvicorn.Server:
-    """A uvicorn server to run beside the worker in one process (`make run`)."""
+    """A uvicorn server to run beside the worker in one process (`sg989 up --one-process`)."""
     config = uvicorn.Config(app, host=settings.api_host, port=settings.api_port, log_config=None)
     return uvicorn.Server(config)
 
