@@ -33,8 +33,12 @@ from api.updates import (
     open_task,
     validate_payload,
 )
-from domain.case import (
-    Actor,
+from domain.case import Actor
+from domain.errors import CaseRuleViolation
+from domain.payloads import BesluitAfdoening
+from domain.phases import TaskType
+from domain.policy import DeadlinePolicy
+from domain.requests import (
     ClaimTask,
     CompleteTask,
     ExtendTask,
@@ -42,10 +46,6 @@ from domain.case import (
     ReleaseTask,
     UpdateResult,
 )
-from domain.errors import CaseRuleViolation
-from domain.payloads import BesluitAfdoening
-from domain.phases import TaskType
-from domain.policy import DeadlinePolicy
 from domain.roles import Role
 from domain.rules.afdoening import check_measure_names_a_betrokkene
 from domain.rules.claims import TaskFacts, check_may_claim, check_may_release

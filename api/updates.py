@@ -26,15 +26,11 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.problems import Problem, field_errors
 from api.reads import visible_case
-from domain.case import (
-    Actor,
-    RecordSchorsing,
-    UpdateResult,
-    WithdrawMelding,
-)
+from domain.case import Actor
 from domain.errors import Rejection
 from domain.payloads import PAYLOAD_MODEL
 from domain.phases import TaskType
+from domain.requests import RecordSchorsing, UpdateResult, WithdrawMelding
 from domain.roles import Role
 from domain.transition import WRITE_FAILED
 from store.models import Task

@@ -17,7 +17,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 
 from benchmarks.sealing import bench_converter
-from domain.case import Actor, CompleteTask, MeldingFacts, StartCase
+from domain.case import Actor, MeldingFacts
+from domain.requests import CompleteTask, StartCase
 from domain.roles import Role
 from sg989.policy_files import load_policy
 

@@ -18,8 +18,8 @@ from temporalio.service import RPCError
 
 import store.models  # noqa: F401  (registers the tables)
 from benchmarks.bare import BareWrite, BenchBare, CaseCommands
-from domain.case import CompleteTask
 from domain.phases import TaskType
+from domain.requests import CompleteTask
 from sg989.policy_files import load_policy
 from tests.workflows.driver import CaseDriver
 from tests.workflows.test_paths import drive_to_afdoening, finish_afdoening

@@ -20,7 +20,8 @@ from api.main import create_app
 from api.tokens import issue_local_token
 from benchmarks.drivers import CASE_QUEUE
 from benchmarks.sealing import BENCH_KEYS
-from domain.case import Actor, CompleteTask
+from domain.case import Actor
+from domain.requests import CompleteTask
 from sg989.settings import Settings
 from store.models import Task as StoreTask
 

@@ -37,7 +37,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from benchmarks.failover import start_worker, wait_for_pollers
 from benchmarks.sealing import bench_converter, ready_for_cases
-from domain.case import CompleteTask
+from domain.requests import CompleteTask
 from sg989.policy_files import load_policy
 from sg989.settings import Settings
 from sg989.temporal import temporal_cli_path

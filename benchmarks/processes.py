@@ -43,7 +43,8 @@ from benchmarks.drivers import (
     probe_script,
 )
 from benchmarks.sealing import BENCH_KEYS
-from domain.case import Actor, CompleteTask
+from domain.case import Actor
+from domain.requests import CompleteTask
 from sg989.settings import Settings
 from store.db import make_engine
 from store.models import Task as StoreTask

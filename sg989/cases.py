@@ -16,9 +16,10 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from domain.case import Actor, Melding, ReopenCase, StartCase, UpdateResult
+from domain.case import Actor, Melding
 from domain.errors import CaseRuleViolation, Rejection
 from domain.policy import DeadlinePolicy
+from domain.requests import ReopenCase, StartCase, UpdateResult
 from domain.rules.practice import check_reopen
 from store.db import session_scope
 from store.models import CaseRegistration

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from temporalio.client import Client, WorkflowHandle
 
-from domain.case import Actor, CaseState, CompleteTask, Melding, RecordSchorsing
+from domain.case import Actor, CaseState, Melding
 from domain.categories import Category, Channel, MelderType
 from domain.phases import TaskType
+from domain.requests import CompleteTask, RecordSchorsing
 from domain.roles import Role
 from sg989.cases import reserve_case_number, start_case
 from sg989.policy_files import load_policy

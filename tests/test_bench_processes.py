@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.processes import HttpCaller
-from domain.case import CompleteTask
+from domain.requests import CompleteTask
 from sg989.settings import Settings
 from store.db import make_engine
 from tests.workflows.driver import COMMANDANT

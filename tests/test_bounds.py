@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from domain.case import Actor, CompleteTask, ExtendTask, Melding
+from domain.case import Actor, Melding
 from domain.organisation import Organisation, UnknownUnit
 from domain.payloads import PAYLOAD_MODEL
 from domain.phases import TaskType
+from domain.requests import CompleteTask, ExtendTask
 from sg989.organisation_file import load_organisation
 from sg989.policy_files import load_policy
 

@@ -10,22 +10,20 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain import rules
-    from domain.case import (
-        BetrokkeneState,
-        CaseState,
+    from domain.case import BetrokkeneState, CaseState, TaskState
+    from domain.notifications import melder_notifications
+    from domain.payloads import BesluitNaIntrekking, SchorsingReview, parse_payload
+    from domain.phases import Phase, TaskType
+    from domain.requests import (
         CompleteTask,
         ExtendTask,
         ReassignTask,
         RecordSchorsing,
         ReopenCase,
         StartCase,
-        TaskState,
         UpdateResult,
         WithdrawMelding,
     )
-    from domain.notifications import melder_notifications
-    from domain.payloads import BesluitNaIntrekking, SchorsingReview, parse_payload
-    from domain.phases import Phase, TaskType
     from domain.roles import is_kmar
     from domain.rules.terms import extended_due
     from domain.transition import Notification

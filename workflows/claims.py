@@ -5,7 +5,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.case import ClaimTask, ReleaseTask, UpdateResult
+    from domain.requests import ClaimTask, ReleaseTask, UpdateResult
     from domain.rules.claims import check_claim, check_release
 
 from workflows.practice import PracticeUpdates, validated

@@ -11,18 +11,18 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.case import (
+    from domain.case import BetrokkeneState
+    from domain.errors import CaseRuleViolation
+    from domain.payloads import Voornemen
+    from domain.phases import Phase, TaskType
+    from domain.requests import (
         AddPerson,
-        BetrokkeneState,
         LinkMelding,
         LinkParty,
         NewVoornemen,
         StartNazorg,
         UpdateResult,
     )
-    from domain.errors import CaseRuleViolation
-    from domain.payloads import Voornemen
-    from domain.phases import Phase, TaskType
     from domain.rules.access import payload_of
     from domain.rules.afdoening import check_new_voornemen
     from domain.rules.parties import check_link_party

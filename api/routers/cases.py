@@ -19,9 +19,9 @@ from api.reads import (
 )
 from api.registration import register_melding
 from api.schemas import CaseCreated, CasePage, CasePublic, MeldingIn, SchorsingIn, WithdrawIn
-from domain.case import UpdateResult
 from domain.categories import Category
 from domain.phases import Phase
+from domain.requests import UpdateResult
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 PROBLEMS: dict[int | str, dict[str, Any]] = {

@@ -20,8 +20,10 @@ from api import updates
 from api.deps import CurrentUser, EngineDep, SettingsDep, TemporalDep
 from api.problems import Problem
 from api.reads import visible_case
-from domain.case import (
-    Actor,
+from domain.case import Actor
+from domain.errors import CaseRuleViolation
+from domain.phases import Phase
+from domain.requests import (
     AddPerson,
     LinkMelding,
     LinkParty,
@@ -30,8 +32,6 @@ from domain.case import (
     StartNazorg,
     UpdateResult,
 )
-from domain.errors import CaseRuleViolation
-from domain.phases import Phase
 from domain.roles import Role, intake_role
 from sg989.cases import reopen_case
 from workflows.case import CaseWorkflow

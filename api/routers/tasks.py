@@ -14,8 +14,8 @@ from api.examples import openapi_examples
 from api.reads import TaskFilter, inbox_page
 from api.registration import check_idempotency_key
 from api.schemas import ExtendIn, ReassignIn, TaskPublic
-from domain.case import UpdateResult
 from domain.phases import Phase, TaskType
+from domain.requests import UpdateResult
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 TASK_LIST = TypeAdapter(list[TaskPublic])

@@ -33,8 +33,9 @@ from api.schemas import (
     Timeline,
 )
 from api.web import deadlines
-from domain.case import Actor, UpdateResult
+from domain.case import Actor
 from domain.policy import DeadlinePolicy
+from domain.requests import UpdateResult
 from domain.roles import Role
 from store.audit import ChainVerification
 from store.directory import people_holding

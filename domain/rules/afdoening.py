@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from domain.case import CaseState, NewVoornemen, TaskState
+from domain.case import CaseState, TaskState
 from domain.errors import Rejection
 from domain.measures import FORMAL_MEASURES, INFORMAL_MEASURES, Measure
 from domain.payloads import BesluitAfdoening, BesluitInstelling, KeuzeAfhandeling
 from domain.phases import TaskType
+from domain.requests import NewVoornemen
 from domain.roles import Role
 from domain.rules.access import (
     check_case_open,

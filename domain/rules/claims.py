@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from domain.case import Actor, CaseState, ClaimTask, ReleaseTask
+from domain.case import Actor, CaseState
 from domain.errors import Rejection
+from domain.requests import ClaimTask, ReleaseTask
 from domain.roles import Role, unit_in_scope
 from domain.rules.access import check_not_a_party, open_task_for, reject
 from domain.rules.duties import INVESTIGATION_TASKS, cannot_investigate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.case import CaseState, CompleteTask, TaskState
+from domain.case import CaseState, TaskState
 from domain.errors import Rejection
 from domain.payloads import (
     BesluitAfdoening,
@@ -15,6 +15,7 @@ from domain.payloads import (
     parse_payload,
 )
 from domain.phases import TaskType
+from domain.requests import CompleteTask
 from domain.roles import Role
 from domain.rules.access import check_in_scope, is_negative_weging, open_task_for, reject
 from domain.rules.afdoening import check_besluit_afdoening

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from domain.case import Actor, CaseState, ReassignTask
+from domain.case import Actor, CaseState
 from domain.errors import Rejection
 from domain.payloads import BesluitInstelling
 from domain.phases import TaskType
+from domain.requests import ReassignTask
 from domain.roles import Role, unit_in_scope
 from domain.rules.access import check_in_scope, done, open_task_for, reject
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from domain.case import CaseState, WithdrawMelding
+from domain.case import CaseState
 from domain.errors import Rejection
 from domain.phases import TaskType
+from domain.requests import WithdrawMelding
 from domain.rules.access import check_case_open, check_in_scope, reject
 
 WithdrawalEffect = Literal["sluiten", "bg_beslist", "geregistreerd"]

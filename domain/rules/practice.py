@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from domain.case import AddPerson, CaseState, LinkMelding, ReopenCase, StartNazorg
+from domain.case import CaseState
 from domain.errors import Rejection
 from domain.phases import Phase, TaskType
+from domain.requests import AddPerson, LinkMelding, ReopenCase, StartNazorg
 from domain.roles import Role
 from domain.rules.access import check_case_open, check_in_scope, reject
 

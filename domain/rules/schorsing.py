@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from domain.case import CaseState, RecordSchorsing
+from domain.case import CaseState
 from domain.errors import Rejection
+from domain.requests import RecordSchorsing
 from domain.roles import Role
 from domain.rules.access import check_case_open, check_in_scope, reject
 

@@ -8,11 +8,12 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from domain.calendar import add_months
-from domain.case import Actor, CaseState, ExtendTask
+from domain.case import Actor, CaseState
 from domain.errors import Rejection
 from domain.payloads import BesluitInstelling
 from domain.phases import TaskType
 from domain.policy import DeadlinePolicy
+from domain.requests import ExtendTask
 from domain.roles import Role
 from domain.rules.access import check_in_scope, check_role, open_task_for, reject
 

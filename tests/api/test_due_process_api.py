@@ -8,7 +8,8 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from api import updates
-from domain.case import Actor, ExtendTask
+from domain.case import Actor
+from domain.requests import ExtendTask
 from domain.roles import Role
 from domain.workcalendar import CalendarPolicy, from_amsterdam, to_amsterdam
 from tests.api.helpers import Users

@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
-from domain.case import CompleteTask, UpdateResult
 from domain.policy import DeadlinePolicy
+from domain.requests import CompleteTask, UpdateResult
 from store.audit import sealed_event, verify_chain
 from store.audit_key import audit_key, same
 from store.models import AuditEvent, OutboxNotification, ReplacedEvent, Task

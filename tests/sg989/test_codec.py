@@ -9,9 +9,9 @@ import zlib
 import pytest
 from temporalio.api.common.v1 import Payload
 
-from domain.case import UpdateResult
 from domain.phases import Phase
 from domain.public import PublicText
+from domain.requests import UpdateResult
 from sg989.codec import (
     ASSOCIATED,
     DEFLATED,

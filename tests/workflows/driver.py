@@ -9,16 +9,10 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client, WorkflowHandle
 
 from api.updates import new_update_id
-from domain.case import (
-    Actor,
-    CaseState,
-    CompleteTask,
-    Melding,
-    TaskState,
-    UpdateResult,
-)
+from domain.case import Actor, CaseState, Melding, TaskState
 from domain.phases import TaskType
 from domain.policy import DeadlinePolicy
+from domain.requests import CompleteTask, UpdateResult
 from domain.roles import Role
 from sg989.cases import start_case
 from store.melding import save_melding_text

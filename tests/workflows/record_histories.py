@@ -18,8 +18,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from domain.case import ExtendTask, RecordSchorsing, ReopenCase, StartCase, WithdrawMelding
 from domain.phases import TaskType
+from domain.requests import ExtendTask, RecordSchorsing, ReopenCase, StartCase, WithdrawMelding
 from domain.roles import Role
 from sg989.cases import reopen_case
 from sg989.policy_files import load_policy

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.case import CompleteTask
 from domain.phases import TaskType
+from domain.requests import CompleteTask
 from domain.roles import Role
 from tests.workflows.driver import COID, COMMANDANT, HAC, JURIST, CaseDriver, actor
 from tests.workflows.test_paths import drive_investigation
@@ -192,7 +192,7 @@ async def test_hac_advice_is_required_where_policy_says(time_worker, policy, tas
 async def test_a_heavier_measure_goes_through_a_new_voornemen(
     time_worker, policy, task_queue
 ) -> None:
-    from domain.case import NewVoornemen
+    from domain.requests import NewVoornemen
 
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
     await to_voornemen(case)

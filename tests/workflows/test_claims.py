@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from temporalio.worker import Replayer
 
-from domain.case import ClaimTask, CompleteTask, ReassignTask, ReleaseTask
 from domain.phases import TaskType
+from domain.requests import ClaimTask, CompleteTask, ReassignTask, ReleaseTask
 from domain.roles import Role
 from sg989.worker import workflow_runner
 from tests.conftest import TEST_CONVERTER

@@ -8,8 +8,8 @@ import uuid
 from sqlmodel import Session
 from temporalio.client import WorkflowExecutionStatus
 
-from domain.case import StartCase
 from domain.phases import TaskType
+from domain.requests import StartCase
 from store.audit import verify_chain
 from tests.workflows.driver import COMMANDANT, CaseDriver, melding
 from tests.workflows.test_deadlines import sleep_until

@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
-from domain.case import ExtendTask, TaskState
+from domain.case import TaskState
 from domain.phases import TaskType
+from domain.requests import ExtendTask
 from store.models import AuditEvent, OutboxNotification
 from store.models import Task as TaskRow
 from tests.workflows.driver import COMMANDANT, CaseDriver

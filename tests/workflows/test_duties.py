@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from domain.case import CompleteTask, LinkParty, ReassignTask
 from domain.phases import TaskType
+from domain.requests import CompleteTask, LinkParty, ReassignTask
 from domain.roles import Role
 from tests.workflows.driver import COID, COMMANDANT, JURIST, CaseDriver, actor
 from tests.workflows.test_paths import BESCHIKKING

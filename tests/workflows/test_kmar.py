@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from domain.case import CompleteTask
 from domain.phases import TaskType
+from domain.requests import CompleteTask
 from domain.roles import Role
 from store.models import OutboxNotification
 from tests.workflows.driver import CaseDriver, actor

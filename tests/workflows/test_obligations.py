@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from domain.case import CompleteTask, RecordSchorsing, WithdrawMelding
 from domain.phases import Phase, TaskType
+from domain.requests import CompleteTask, RecordSchorsing, WithdrawMelding
 from tests.workflows.driver import COID, COMMANDANT, JURIST, CaseDriver
 from tests.workflows.test_paths import BESCHIKKING, finish_afdoening, finish_nazorg
 from tests.workflows.test_rejections import rejected, update_events

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from domain.case import StartNazorg, WithdrawMelding
 from domain.phases import TaskType
+from domain.requests import StartNazorg, WithdrawMelding
 from store.models import OutboxNotification
 from tests.workflows.driver import COID, COMMANDANT, CaseDriver
 from tests.workflows.test_obligations import WITHDRAW, to_onderzoek

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.case import RecordSchorsing
 from domain.phases import TaskType
+from domain.requests import RecordSchorsing
 from tests.workflows.driver import COID, COMMANDANT, CaseDriver
 from tests.workflows.test_deadlines import sleep_until
 from workflows.case import CaseWorkflow

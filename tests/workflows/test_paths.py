@@ -224,7 +224,7 @@ async def test_bezwaar_within_term_gets_a_beslissing(time_worker, policy, task_q
 async def test_withdrawal_before_the_beschikking_closes_the_case(
     time_worker, policy, task_queue
 ) -> None:
-    from domain.case import WithdrawMelding
+    from domain.requests import WithdrawMelding
     from workflows.case import CaseWorkflow
 
     case = await CaseDriver.start(time_worker.client, policy, task_queue)
@@ -245,7 +245,7 @@ async def test_withdrawal_before_the_beschikking_closes_the_case(
 async def test_reassignment_moves_the_task_and_records_why(
     time_worker, policy, task_queue, engine
 ) -> None:
-    from domain.case import ReassignTask
+    from domain.requests import ReassignTask
     from domain.roles import Role
     from workflows.case import CaseWorkflow
 

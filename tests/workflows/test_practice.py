@@ -3,8 +3,8 @@ getuigen with reasons, related meldingen."""
 
 from __future__ import annotations
 
-from domain.case import AddPerson, LinkMelding, StartNazorg
 from domain.phases import Phase, TaskType
+from domain.requests import AddPerson, LinkMelding, StartNazorg
 from tests.workflows.driver import COID, COMMANDANT, ONDERZOEKER, CaseDriver
 from tests.workflows.test_obligations import to_onderzoek
 from tests.workflows.test_rejections import rejected, update_events
@@ -86,8 +86,8 @@ async def test_a_closed_case_reopens_with_reasons_and_keeps_its_timeline(
     from sqlmodel import Session, select
     from temporalio.api.enums.v1 import EventType
 
-    from domain.case import ReopenCase
     from domain.errors import CaseRuleViolation
+    from domain.requests import ReopenCase
     from sg989.cases import reopen_case
     from store.models import AuditEvent
     from tests.workflows.driver import JURIST

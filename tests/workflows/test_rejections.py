@@ -9,8 +9,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from domain.case import CompleteTask, RecordSchorsing, WithdrawMelding
 from domain.phases import TaskType
+from domain.requests import CompleteTask, RecordSchorsing, WithdrawMelding
 from domain.roles import Role
 from tests.workflows.driver import COID, COMMANDANT, CaseDriver, actor
 from workflows.case import CaseWorkflow
@@ -129,7 +129,7 @@ async def test_update_in_the_first_workflow_task_is_validated(
     from temporalio.client import WithStartWorkflowOperation
     from temporalio.common import WorkflowIDConflictPolicy
 
-    from domain.case import StartCase
+    from domain.requests import StartCase
     from tests.workflows.driver import melding
 
     case_id = f"ZK-T-first-{task_queue}"

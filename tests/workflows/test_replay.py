@@ -15,8 +15,8 @@ from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
-from domain.case import StartCase, UpdateResult
 from domain.phases import Phase
+from domain.requests import StartCase, UpdateResult
 from sg989.worker import workflow_runner
 from tests.conftest import TEST_CONVERTER
 from workflows.case import CaseWorkflow

@@ -15,7 +15,7 @@ import temporalio.common
 from temporalio.worker import Worker
 
 import workflows
-from domain.case import CompleteTask, UpdateResult
+from domain.requests import CompleteTask, UpdateResult
 from sg989.worker import PASSTHROUGH_MODULES, workflow_runner
 from tests.workflows.sandbox_probe import SandboxProbe
 
@@ -121,7 +121,7 @@ class _Derived(_Base):
 
 _SHAPES = """
 from __future__ import annotations
-from domain.case import CompleteTask, UpdateResult
+from domain.requests import CompleteTask, UpdateResult
 
 class Local: ...
 

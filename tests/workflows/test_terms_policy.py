@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from domain.case import CompleteTask, ExtendTask
 from domain.phases import Phase, TaskType
+from domain.requests import CompleteTask, ExtendTask
 from store.models import OutboxNotification
 from tests.workflows.driver import COID, COMMANDANT, JURIST, CaseDriver
 from tests.workflows.test_obligations import to_onderzoek

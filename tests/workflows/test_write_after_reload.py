@@ -22,8 +22,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from domain.case import StartCase
 from domain.policy import DeadlinePolicy
+from domain.requests import StartCase
 from sg989.worker import build_worker
 from store.models import AuditEvent, Case, Task
 from tests.conftest import TEST_KEYS

@@ -17,8 +17,8 @@ from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from activities.record import StoreActivities
-from domain.case import CompleteTask, ReassignTask
 from domain.phases import TaskType
+from domain.requests import CompleteTask, ReassignTask
 from domain.roles import Role
 from domain.rows import CaseRows
 from domain.transition import AuditEventIn, CaseStep, StepEvent
