@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.case import Actor, BetrokkeneState, Closing, Outcome, TaskState
+    from domain.case import BetrokkeneState, TaskState
     from domain.payloads import (
         BeslissingOpBezwaar,
         BesluitAfdoening,
@@ -30,7 +30,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.phases import Phase, TaskType
     from domain.rules import is_negative_weging, needs_bezwaartermijn
     from domain.rules.access import payload_of
-    from domain.rules.obligations import closing_blockers
     from domain.rules.terms import (
         beslissing_op_bezwaar_due,
         legacy_checkin_due,
@@ -39,8 +38,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows import patches
-from workflows.runtime import CaseEnded
-from workflows.tasks import CaseTasks
+from workflows.closing import CaseClosing
 
 Step = Callable[[], Awaitable[Phase]]
 # Patch ids: each marks a change in what a running case does (old histories replay without it).
@@ -48,10 +46,9 @@ TERMS_FROM_POLICY = "terms-from-policy"
 NO_BEZWAAR_FOR_GEEN_MAATREGEL = "no-bezwaar-for-geen-maatregel"
 NAZORG_FROM_BESLUIT = "nazorg-checkins-from-besluit"
 CLOSE_AFTER_OBLIGATIONS = "close-after-obligations"
-OUTCOME_FEEDBACK_AT_EVERY_CLOSE = "outcome-feedback-at-every-close"
 
 
-class Lifecycle(CaseTasks):
+class Lifecycle(CaseClosing):
     def steps(self) -> dict[Phase, Step]:
         return {
             Phase.intake: self.intake,
@@ -257,46 +254,6 @@ class Lifecycle(CaseTasks):
         self.close("afgedaan", "afdoening, bezwaar en nazorg afgerond")
         return Phase.gesloten
 
-    async def _final_obligations(self) -> None:
-        """The melder hears the outcome; no closing while a betrokkene is geschorst."""
-        if self._melder_reachable():
-            uitkomst = self.open_task(TaskType.terugkoppeling_melder, occurrence="uitkomst")
-            await self.until_done(uitkomst)
-        if closing_blockers(self.s):
-            self.emit("sluiting_uitgesteld", details={"redenen": closing_blockers(self.s)})
-            await workflow.wait_condition(lambda: not closing_blockers(self.s))
-
-    def close_after_feedback(
-        self, outcome: Outcome, reason: str, actor: Actor | None = None
-    ) -> TaskState | None:
-        """Withdrawal and klacht close the case too, but the melder hears the outcome first
-        (issue 7 item 6): the other tasks stop, the outcome feedback opens, then it closes."""
-        if not workflow.patched(OUTCOME_FEEDBACK_AT_EVERY_CLOSE) or not self._melder_reachable():
-            self.close(outcome, reason, actor=actor)
-            return None
-        for task in self.s.open_tasks():
-            task.status = "cancelled"
-            task.timer_version += 1
-        self.s.closing = Closing(outcome=outcome, reason=reason, actor=actor)
-        self.emit("sluiting_na_terugkoppeling", actor=actor, details={"uitkomst": outcome})
-        return self.open_task(TaskType.terugkoppeling_melder, occurrence="uitkomst")
-
-    async def finish_closing(self) -> None:
-        """The closure decided by withdrawal or klacht, once the melder has the outcome."""
-        closing = self.s.closing
-        if closing is None or self.s.status != "open":
-            return
-        uitkomst = self.open_task(TaskType.terugkoppeling_melder, occurrence="uitkomst")
-        await workflow.wait_condition(lambda: not uitkomst.is_open)
-        self.s.closing = None
-        self.close(closing.outcome, closing.reason, actor=closing.actor)
-
-    async def until_done(self, *tasks: TaskState) -> None:
-        """As the runtime's, and a closure waiting for the outcome feedback ends the step."""
-        await super().until_done(*tasks)
-        if self.s.closing is not None:
-            raise CaseEnded()
-
     def _open_checkins(
         self, besluit_at: datetime, assignees: list[str] | None = None, *, legacy: bool = False
     ) -> list[TaskState]:
@@ -320,10 +277,6 @@ class Lifecycle(CaseTasks):
             (b.besluit_at for b in self.s.betrokkenen.values() if b.besluit_at),
             default=default or workflow.now(),
         )
-
-    def _melder_reachable(self) -> bool:
-        melding = self.s.melding
-        return not (melding.melder_type == "anoniem" and not melding.has_contact)
 
     def _in_onderzoek(self) -> list[BetrokkeneState]:
         return [b for b in self.s.betrokkenen.values() if b.in_onderzoek]
