@@ -1,4 +1,5 @@
-"""Reads from the store, shaped by need-to-know; every read of a case enters its access log."""
+"""Reads from the store, shaped by need-to-know; every read of a case enters its access log
+(api/access_log.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, insert
+from sqlalchemy import and_, bindparam
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
+from api.access_log import log_list
 from api.problems import Problem
 from api.queries import (
     C,
@@ -30,13 +32,12 @@ from api.schemas import BetrokkenePublic, CasePage, CasePublic, TaskPage, TaskPu
 from domain.case import Actor
 from domain.roles import Role
 from store.db import as_utc
-from store.models import AccessLog, Betrokkene, Case, MeasureDecision, Task
+from store.models import Betrokkene, Case, MeasureDecision, Task
 from store.parties import is_party
 
 __all__ = ["CaseFilter", "TaskFilter", "inbox", "inbox_page", "list_cases"]
 B: Any = Betrokkene  # sqlmodel fields are columns at class level; typed loosely for expressions
 M: Any = MeasureDecision
-ACCESS_LOG: Table = cast(Any, AccessLog).__table__  # the table: a plain multi-row insert
 
 
 def now_utc() -> datetime:
@@ -75,25 +76,6 @@ def task_public(
 
 def case_tasks(session: Session, case_id: str) -> list[Task]:
     return list(session.exec(select(Task).where(Task.case_id == case_id)).all())
-
-
-def record_access(session: Session, *, case_id: str, user: Actor, role: Role, action: str) -> None:
-    session.add(
-        AccessLog(case_id=case_id, sub=user.sub, role=role.value, action=action, at=now_utc())
-    )
-    session.commit()
-
-
-def record_case_read(session: Session, *, public: CasePublic, user: Actor, role: Role) -> None:
-    """A read of one case enters its access log; a shown melder contact gets a line of its own
-    (issue 9: the melder's identity is read by name, wherever it is shown)."""
-    actions = ["read"] + (["read_contact"] if public.melder_contact is not None else [])
-    at = now_utc()
-    session.add_all(
-        AccessLog(case_id=public.case_id, sub=user.sub, role=role.value, action=a, at=at)
-        for a in actions
-    )
-    session.commit()
 
 
 def visible_case(session: Session, user: Actor, case_id: str) -> tuple[Case, list[Task], Role]:
@@ -224,21 +206,6 @@ def case_public(
     )
 
 
-def _log_list(session: Session, user: Actor, items: list[CasePublic], now: datetime) -> None:
-    """One access-log row per listed case, and a ``read_contact`` row for each case whose
-    melder contact the page shows (issue 9): one statement, one commit, before the page leaves.
-    A multi-row insert of plain rows: constructing ORM rows costs more than the read."""
-    rows = [
-        {"case_id": i.case_id, "sub": user.sub, "role": i.visible_as.value, "action": action,
-         "at": now}
-        for i in items
-        for action in (("list", "read_contact") if i.melder_contact is not None else ("list",))
-    ]  # fmt: skip
-    if rows:
-        session.connection().execute(insert(ACCESS_LOG), rows)
-        session.commit()
-
-
 def list_cases(
     session: Session,
     user: Actor,
@@ -280,7 +247,7 @@ def list_cases(
                     contact=partial(open_contact, sealed),
                 )
             )
-    _log_list(session, user, items, now)
+    log_list(session, user, items, now)
     last = rows[-1][0] if more else None
     return CasePage(
         items=items,

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 from sqlmodel import Session
 
 from api import updates
+from api.access_log import record_case_read
 from api.deps import CurrentUser, EngineDep, SessionDep, SettingsDep, TemporalDep, json_response
 from api.reads import (
     CaseFilter,
     case_public,
     list_cases,
     now_utc,
-    record_case_read,
     visible_case,
 )
 from api.registration import register_melding

@@ -7,9 +7,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
+from api.access_log import record_access
 from api.deps import ClientProvider, CurrentUser, EngineDep, SessionDep
 from api.problems import Problem
-from api.reads import record_access, visible_case
+from api.reads import visible_case
 from api.redaction import (
     CHAIN_VERIFIERS,
     TIMELINE_READERS,

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 
 from api import reads, task_updates, updates
+from api.access_log import record_case_read
 from api.problems import Problem
 from api.queries import TaskFilter
 from api.registration import register_melding
@@ -83,7 +84,7 @@ async def case(engine: Engine, user: Actor, case_id: str) -> CasePublic:
     def work(session: Session) -> CasePublic:
         found, tasks, role = reads.visible_case(session, user, case_id)
         public = reads.case_public(session, found, tasks, role, reads.now_utc(), user=user)
-        reads.record_case_read(session, public=public, user=user, role=role)
+        record_case_read(session, public=public, user=user, role=role)
         return public
 
     return await _read(engine, work)
