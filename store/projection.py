@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 from domain.case import BetrokkeneState, CaseState, TaskState
 from domain.rows import BetrokkeneRow, CaseRow, TaskRow, case_row
 from domain.transition import AuditEventIn, Notification, Transition
-from store.audit import GENESIS_HASH, normalise_details, seal_events, stored_event_hash
+from store.audit import seal_events
+from store.audit_hash import GENESIS_HASH, normalise_details, stored_event_hash
 from store.models import (
     AuditEvent,
     Betrokkene,

@@ -13,13 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from domain.transition import CaseStep
-from store.audit import (
-    GENESIS_HASH,
-    canonical_around_prev,
-    chained_hash,
-    normalise_details,
-    sealed_event,
-)
+from store.audit import sealed_event
+from store.audit_hash import GENESIS_HASH, canonical_around_prev, chained_hash, normalise_details
 from store.audit_key import audit_key
 from store.projection import utc_moment, utc_values
 

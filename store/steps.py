@@ -21,12 +21,8 @@ from sqlmodel import Session
 
 from domain.transition import CaseStep
 from store import row_writes
-from store.audit import (
-    CHECKPOINT_EVERY,
-    GENESIS_HASH,
-    checkpoint_mac,
-    head_mac,
-)
+from store.audit import CHECKPOINT_EVERY, checkpoint_mac, head_mac
+from store.audit_hash import GENESIS_HASH
 from store.phantoms import Recorded, refuse_if_stale, remove_phantom
 from store.projection import OutOfOrderTransition
 from store.statements import (

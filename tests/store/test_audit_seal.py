@@ -12,7 +12,8 @@ from store_helpers import T0, make_case
 
 from domain.rows import CaseRows
 from domain.transition import AuditEventIn, CaseStep, StepEvent
-from store.audit import CHECKPOINT_EVERY, ChainVerification, stored_event_hash, verify_chain
+from store.audit import CHECKPOINT_EVERY, ChainVerification, verify_chain
+from store.audit_hash import stored_event_hash
 from store.db import session_scope
 from store.models import AuditCheckpoint, AuditEvent
 from store.steps import apply_step

@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from store_helpers import T0, apply, make_case, make_transition
 
 from domain.phases import Phase
-from store.audit import GENESIS_HASH, ChainVerification, event_hash, verify_chain
+from store.audit import ChainVerification, verify_chain
+from store.audit_hash import GENESIS_HASH, event_hash
 from store.db import as_utc, session_scope
 
 CASE = "ZK-2026-0001"
