@@ -7,20 +7,26 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
 import store.models  # noqa: F401  (registers the tables)
+from api.tokens import issue_local_token
 from benchmarks.bare import BareWrite, BenchBare, CaseCommands
+from domain.case import Actor
 from domain.phases import TaskType
 from domain.requests import CompleteTask
 from sg989.policy_files import load_policy
+from sg989.settings import Settings
+from store.models import Task as StoreTask
 from tests.workflows.driver import CaseDriver
 from tests.workflows.test_paths import drive_to_afdoening, finish_afdoening
 from workflows.case import CaseWorkflow
@@ -111,13 +117,30 @@ def bare_client(
 Script = list[tuple[str, CompleteTask]]
 
 
-class Completer(Protocol):
-    """How a case's completions reach the API: in this process (``ApiCaller``) or over HTTP."""
+class Completer(ABC):
+    """How a case's completions reach the API: in this process (``ApiCaller``) or over HTTP
+    (``HttpCaller``); a token per actor, signed with the key the API trusts."""
 
-    engine: Engine
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.settings, self.engine = settings, engine
+        self.tokens: dict[str, str] = {}
 
-    async def readable(self, task_id: str) -> None: ...
+    def token(self, actor: Actor) -> str:
+        if actor.sub not in self.tokens:
+            self.tokens[actor.sub] = issue_local_token(
+                self.settings, sub=actor.sub, name=actor.name, roles=actor.roles, units=actor.units
+            )
+        return self.tokens[actor.sub]
 
+    async def readable(self, task_id: str) -> None:
+        """Returns once the task is in the store, as registration's answer promises."""
+        while True:
+            with Session(self.engine) as session:
+                if session.get(StoreTask, task_id) is not None:
+                    return
+            await asyncio.sleep(0.01)
+
+    @abstractmethod
     async def complete(self, request: CompleteTask) -> None: ...
 
 

@@ -13,31 +13,27 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from temporalio.client import Client
 
 from api.main import create_app
-from api.tokens import issue_local_token
-from benchmarks.drivers import CASE_QUEUE
+from benchmarks.drivers import CASE_QUEUE, Completer
 from benchmarks.sealing import BENCH_KEYS
-from domain.case import Actor
 from domain.requests import CompleteTask
 from sg989.settings import Settings
-from store.models import Task as StoreTask
 
 
-class ApiCaller:
+class ApiCaller(Completer):
     """POST /tasks/{id}/complete on the app, with a token for the actor of each request."""
 
     def __init__(self, client: Client, engine: Engine) -> None:
         data_dir = Path(tempfile.mkdtemp(prefix="sg989-bench-api-"))
-        self.settings = Settings(
+        settings = Settings(
             data_dir=data_dir,
             task_queue=CASE_QUEUE,
             local_signing_key_file=data_dir / "signing-key.pem",
             payload_keys=SecretStr(BENCH_KEYS),
         )
-        self.engine = engine
+        super().__init__(settings, engine)
 
         async def provider() -> Client:
             return client
@@ -46,28 +42,13 @@ class ApiCaller:
         self.http = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app), base_url="http://sg989"
         )
-        self.tokens: dict[str, str] = {}
-
-    def _token(self, actor: Actor) -> str:
-        if actor.sub not in self.tokens:
-            self.tokens[actor.sub] = issue_local_token(
-                self.settings, sub=actor.sub, name=actor.name, roles=actor.roles, units=actor.units
-            )
-        return self.tokens[actor.sub]
-
-    async def readable(self, task_id: str) -> None:
-        while True:
-            with Session(self.engine) as session:
-                if session.get(StoreTask, task_id) is not None:
-                    return
-            await asyncio.sleep(0.01)
 
     async def complete(self, request: CompleteTask) -> None:
         status, body = await asgi_post(
             self.app,
             f"/tasks/{request.task_id}/complete",
             json.dumps(request.payload).encode(),
-            token=self._token(request.actor),
+            token=self.token(request.actor),
         )
         if status != 200:
             raise RuntimeError(f"{request.task_id}: {status} {body.decode(errors='replace')}")

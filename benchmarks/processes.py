@@ -26,15 +26,14 @@ from pathlib import Path
 
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.converter import DataConverter
 
 from api.auth import local_private_key
-from api.tokens import issue_local_token
 from benchmarks.bare import BareWrite, BenchBare, RowWriter
 from benchmarks.drivers import (
     BARE_QUEUE,
+    Completer,
     Driver,
     Result,
     bare_client,
@@ -43,11 +42,9 @@ from benchmarks.drivers import (
     probe_script,
 )
 from benchmarks.sealing import BENCH_KEYS
-from domain.case import Actor
 from domain.requests import CompleteTask
 from sg989.settings import Settings
 from store.db import make_engine
-from store.models import Task as StoreTask
 
 STACKS = {"API, one process": "--one-process", "API, separate": "--separate"}
 
@@ -58,14 +55,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class HttpCaller:
+class HttpCaller(Completer):
     """POST /tasks/{id}/complete on a running API, over kept-alive HTTP/1.1 connections."""
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
-        self.settings, self.engine = settings, engine
+        super().__init__(settings, engine)
         self.connections: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]]
         self.connections = asyncio.Queue()
-        self.tokens: dict[str, str] = {}
 
     async def connect(self, count: int) -> None:
         for _ in range(count):
@@ -74,26 +70,12 @@ class HttpCaller:
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         return await asyncio.open_connection(self.settings.api_host, self.settings.api_port)
 
-    async def readable(self, task_id: str) -> None:
-        while True:
-            with Session(self.engine) as session:
-                if session.get(StoreTask, task_id) is not None:
-                    return
-            await asyncio.sleep(0.01)
-
-    def _token(self, actor: Actor) -> str:
-        if actor.sub not in self.tokens:
-            self.tokens[actor.sub] = issue_local_token(
-                self.settings, sub=actor.sub, name=actor.name, roles=actor.roles, units=actor.units
-            )
-        return self.tokens[actor.sub]
-
     async def complete(self, request: CompleteTask) -> None:
         body = json.dumps(request.payload).encode()
         head = (
             f"POST /tasks/{request.task_id}/complete HTTP/1.1\r\nHost: sg989\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            f"Authorization: Bearer {self._token(request.actor)}\r\n\r\n"
+            f"Authorization: Bearer {self.token(request.actor)}\r\n\r\n"
         )
         status, answer = await self._exchange(head.encode() + body)
         if status != 200:
