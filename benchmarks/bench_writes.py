@@ -46,9 +46,9 @@ from benchmarks.drivers import (
     BARE_QUEUE,
     CASE_QUEUE,
     Driver,
-    Result,
     bare_client,
     case_client,
+    compare,
     measure,
     probe_script,
 )
@@ -93,23 +93,7 @@ async def throughput(
                 "sg989": case_client(client, script, cases),
                 "sg989 API": case_client(client, script, cases, api),
             }
-            results: dict[str, list[Result]] = {name: [] for name in clients}
-            for _ in range(repeats):
-                for name, driver in clients.items():
-                    results[name].append(await measure(name, level, driver))
-            summed = {name: Result.sum(runs) for name, runs in results.items()}
-            for result in summed.values():
-                print(result.line())
-            bare, one = summed["bare"], summed["bare + activity"]
-            for name in ("sg989", "sg989 API"):
-                ours = summed[name]
-                print(
-                    f"  ratios c={level}: {name}/bare+activity "
-                    f"{ours.per_second / one.per_second:.2f} (target >= 0.7), {name}/bare "
-                    f"{ours.per_second / bare.per_second:.2f}"
-                    + (" (target >= 0.5)" if level == 1 else "")
-                )
-            print()
+            await compare(level, clients, repeats, ours=["sg989", "sg989 API"])
 
 
 async def main(

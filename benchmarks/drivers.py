@@ -94,6 +94,28 @@ async def timed(call: Awaitable[Any]) -> float:
     return time.perf_counter() - started
 
 
+async def compare(
+    level: int, drivers: dict[str, Driver], repeats: int, *, ours: list[str], cpu: str = "CPU"
+) -> None:
+    """Each kind in turn, ``repeats`` times, then their figures summed over the repeats and the
+    ratios of ``ours`` to both baselines, against the issue's targets."""
+    results: dict[str, list[Result]] = {name: [] for name in drivers}
+    for _ in range(repeats):
+        for name, driver in drivers.items():
+            results[name].append(await measure(name, level, driver))
+    summed = {name: Result.sum(runs) for name, runs in results.items()}
+    for result in summed.values():
+        print(result.line().replace("CPU", cpu))
+    bare, one = summed["bare"].per_second, summed["bare + activity"].per_second
+    for name in ours:
+        rate = summed[name].per_second
+        print(
+            f"  ratios c={level}: {name}/bare+activity {rate / one:.2f} (target >= 0.7), "
+            f"{name}/bare {rate / bare:.2f}" + (" (target >= 0.5)" if level == 1 else "")
+        )
+    print()
+
+
 def bare_client(
     client: Client, updates: int, write: BareWrite, commands: CaseCommands | None = None
 ) -> Driver:

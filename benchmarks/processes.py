@@ -35,9 +35,9 @@ from benchmarks.drivers import (
     BARE_QUEUE,
     Completer,
     Driver,
-    Result,
     bare_client,
     case_client,
+    compare,
     measure,
     probe_script,
 )
@@ -210,25 +210,7 @@ async def processes(
             for name, caller in callers.items():
                 queue = caller.settings.task_queue
                 drivers[name] = case_client(client, scripts[name], cases, caller, queue)
-            await _level(level, drivers, repeats)
-
-
-async def _level(level: int, drivers: dict[str, Driver], repeats: int) -> None:
-    results: dict[str, list[Result]] = {name: [] for name in drivers}
-    for _ in range(repeats):
-        for name, driver in drivers.items():
-            results[name].append(await measure(name, level, driver))
-    summed = {name: Result.sum(runs) for name, runs in results.items()}
-    for result in summed.values():
-        print(result.line().replace("CPU", "sender's CPU"))
-    bare, one = summed["bare"].per_second, summed["bare + activity"].per_second
-    for name in STACKS:
-        ours = summed[name].per_second
-        print(
-            f"  ratios c={level}: {name}/bare+activity {ours / one:.2f} (target >= 0.7), "
-            f"{name}/bare {ours / bare:.2f}" + (" (target >= 0.5)" if level == 1 else "")
-        )
-    print()
+            await compare(level, drivers, repeats, ours=list(STACKS), cpu="sender's CPU")
 
 
 async def _serve_baselines() -> None:
