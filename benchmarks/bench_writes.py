@@ -31,22 +31,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 import store.models  # noqa: F401  (registers the tables)
 from benchmarks import exit_after_figures
-from benchmarks.bare import BareWrite, BenchBare, RowWriter
+from benchmarks.bare import BareWrite
 from benchmarks.drivers import (
-    BARE_QUEUE,
     CASE_QUEUE,
     Driver,
     bare_client,
+    baselines_worker,
     case_client,
     compare,
     measure,
@@ -69,14 +67,7 @@ async def throughput(
     env: WorkflowEnvironment, engine: Engine, rounds: int, levels: tuple[int, ...], repeats: int
 ) -> None:
     client = env.client
-    writer = RowWriter(engine)
-    bare_worker = Worker(
-        client,
-        task_queue=BARE_QUEUE,
-        workflows=[BenchBare],
-        activities=[writer.write_row],
-        activity_executor=ThreadPoolExecutor(max_workers=8),
-    )
+    bare_worker = baselines_worker(client, engine)
     api = ApiCaller(client, engine)
     async with bare_worker, build_worker(client, engine, CASE_QUEUE), api.http:
         script = await probe_script(client)

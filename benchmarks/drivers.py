@@ -9,6 +9,7 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -17,10 +18,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
+from temporalio.worker import Worker
 
 import store.models  # noqa: F401  (registers the tables)
 from api.tokens import issue_local_token
-from benchmarks.bare import BareWrite, BenchBare, CaseCommands
+from benchmarks.bare import BareWrite, BenchBare, CaseCommands, RowWriter
 from domain.case import Actor
 from domain.phases import TaskType
 from domain.requests import CompleteTask
@@ -114,6 +116,17 @@ async def compare(
             f"{name}/bare {rate / bare:.2f}" + (" (target >= 0.5)" if level == 1 else "")
         )
     print()
+
+
+def baselines_worker(client: Client, engine: Engine, threads: int = 8) -> Worker:
+    """The bare workflow's worker, with the one-row insert of "bare + activity"."""
+    return Worker(
+        client,
+        task_queue=BARE_QUEUE,
+        workflows=[BenchBare],
+        activities=[RowWriter(engine).write_row],
+        activity_executor=ThreadPoolExecutor(max_workers=threads),
+    )
 
 
 def bare_client(

@@ -29,7 +29,6 @@ completion's milliseconds are spent on: `--only phases`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -41,7 +40,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 import sg989.worker
 from activities.record import StoreActivities
 from benchmarks import drivers
-from benchmarks.bare import BareWrite, BenchBare, CaseCommands, Row, RowWriter, commands_of
+from benchmarks.bare import BareWrite, CaseCommands, Row, RowWriter, commands_of
 from domain.transition import RECORD_STEP, CaseStep
 
 ONE_ROW = "sg989, one-row write"
@@ -93,13 +92,7 @@ def case_worker(client: Client, engine: Engine, name: str, queue: str | None = N
 
 
 async def gap(client: Client, engine: Engine, rounds: int, repeats: int) -> None:
-    bare = Worker(
-        client,
-        task_queue=drivers.BARE_QUEUE,
-        workflows=[BenchBare],
-        activities=[RowWriter(engine).write_row],
-        activity_executor=ThreadPoolExecutor(max_workers=8),
-    )
+    bare = drivers.baselines_worker(client, engine)
     cases = {name: case_worker(client, engine, name) for name in CASE_QUEUES}
     async with bare, cases[ONE_ROW], cases["sg989 unsandboxed"], cases["sg989"]:
         scripts, issued = {}, {}

@@ -163,12 +163,9 @@ def phases_of(timeline: Timeline, sent: float, answered: float) -> dict[str, flo
 
 async def phases(client: Client, engine: Engine, cases: int) -> None:
     """Prints the p50 of each phase for sg989's task completion and for a bare Update."""
-    from concurrent.futures import ThreadPoolExecutor
 
-    from temporalio.worker import Worker
-
-    from benchmarks.bare import BareWrite, BenchBare, RowWriter
-    from benchmarks.drivers import BARE_QUEUE, CASE_QUEUE, probe_script
+    from benchmarks.bare import BareWrite, BenchBare
+    from benchmarks.drivers import BARE_QUEUE, CASE_QUEUE, baselines_worker, probe_script
     from domain.phases import TaskType
     from sg989 import collector
     from sg989.policy_files import load_policy
@@ -181,13 +178,7 @@ async def phases(client: Client, engine: Engine, cases: int) -> None:
     ours: dict[str, list[float]] = defaultdict(list)
     bare: dict[str, list[float]] = defaultdict(list)
     setup: list[float] = []
-    bare_worker = Worker(
-        client,
-        task_queue=BARE_QUEUE,
-        workflows=[BenchBare],
-        activities=[RowWriter(engine).write_row],
-        activity_executor=ThreadPoolExecutor(max_workers=2),
-    )
+    bare_worker = baselines_worker(client, engine, threads=2)
     with hooked(timeline):
         async with bare_worker, build_worker(client, engine, CASE_QUEUE):
             script = await probe_script(client)

@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -30,12 +29,12 @@ from temporalio.client import Client
 from temporalio.converter import DataConverter
 
 from api.auth import local_private_key
-from benchmarks.bare import BareWrite, BenchBare, RowWriter
+from benchmarks.bare import BareWrite
 from benchmarks.drivers import (
-    BARE_QUEUE,
     Completer,
     Driver,
     bare_client,
+    baselines_worker,
     case_client,
     compare,
     measure,
@@ -214,20 +213,12 @@ async def processes(
 
 
 async def _serve_baselines() -> None:
-    from temporalio.worker import Worker
 
     from sg989 import collector
 
     converter = bench_converter_from(os.environ["BENCH_KEYS"])
     client = await Client.connect(os.environ["BENCH_TEMPORAL"], data_converter=converter)
-    writer = RowWriter(make_engine(os.environ["BENCH_STORE"]))
-    worker = Worker(
-        client,
-        task_queue=BARE_QUEUE,
-        workflows=[BenchBare],
-        activities=[writer.write_row],
-        activity_executor=ThreadPoolExecutor(max_workers=8),
-    )
+    worker = baselines_worker(client, make_engine(os.environ["BENCH_STORE"]))
     async with worker:
         collector.settle(Settings().gc_young_threshold)  # as sg989's worker does
         print("ready", flush=True)
