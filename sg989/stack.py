@@ -150,9 +150,9 @@ async def _serve_in_this_process(
 
 
 def _create_local_keys(settings: Settings) -> None:
-    """The audit key and the local signing key, made here before the children start: two
-    children meeting a fresh data folder would each make a key of their own. (The payload keys
-    are made by the client's connection above.)"""
+    """The audit key and the local signing key, made here before the children start, so that
+    on a fresh data folder no child reads a key file while another process is still writing it.
+    (The payload keys are made by the client's connection above.)"""
     from api.auth import local_private_key
     from store.audit_key import audit_key
 
