@@ -1,6 +1,6 @@
 """`python -m benchmarks.bench_writes --only processes`: task completion as users get it from
-`sg989 up`, in its default of one process and with `--separate` (worker and API as two
-processes, as docker-compose.yml deploys them), beside the two baselines.
+`sg989 up`, in its default of two processes (worker and API apart, as docker-compose.yml
+deploys them) and with `--one-process`, beside the two baselines.
 
 Here every worker runs in a process of its own, the baselines' too (`python -m
 benchmarks.processes bare-worker`), and this process only sends: Updates through the workflow
