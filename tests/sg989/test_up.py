@@ -52,6 +52,7 @@ def test_up_runs_worker_and_api_as_separate_processes_unless_asked_for_one(
         "SG989_LOCAL_SIGNING_KEY_FILE": str(tmp_path / "key.pem"),
         "SG989_LOG_FORMAT": "json",
     }
+    env.pop("SG989_UP_PROCESSES", None)  # the default is what this test is about
     said = (tmp_path / "up.log").open("wb")  # what `sg989 up` said, for a failure's message
     up = subprocess.Popen(
         [sys.executable, "-m", "sg989", "up", *flags],
