@@ -149,12 +149,19 @@ async def _ready(caller: HttpCaller, process: subprocess.Popen[bytes], log: Path
         if process.poll() is not None:
             raise RuntimeError(f"sg989 up exited with {process.returncode}; see {log}")
         try:
-            await caller.connect(1)
-            status, _ = await caller._exchange(b"GET /health/ready HTTP/1.1\r\nHost: x\r\n\r\n")
-            if status == 200:
-                return
-        except OSError:
-            pass
+            reader, writer = await caller._open()
+        except OSError:  # not listening yet
+            await asyncio.sleep(0.1)
+            continue
+        try:
+            probe = b"GET /health/ready HTTP/1.1\r\nHost: x\r\n\r\n"
+            status, _ = await caller._round_trip(reader, writer, probe)
+        except (OSError, asyncio.IncompleteReadError):  # closed while starting up
+            status = 0
+        finally:
+            writer.close()
+        if status == 200:
+            return
         await asyncio.sleep(0.1)
     raise RuntimeError(f"sg989 up did not become ready; see {log}")
 
