@@ -90,8 +90,13 @@ def up(
     from sg989.stack import run_stack
     from sg989.supervise import GaveUp
 
+    settings = get_settings()
+    if separate is None and settings.up_processes not in ("separate", "one"):
+        raise _fail(
+            f"SG989_UP_PROCESSES is '{settings.up_processes}'; use separate (the default) or one"
+        )
     try:
-        asyncio.run(run_stack(get_settings(), separate=separate))
+        asyncio.run(run_stack(settings, separate=separate))
     except GaveUp as exc:
         raise fail(str(exc), code=1) from None
 

@@ -97,3 +97,14 @@ def test_bad_arguments_are_refused(data_dir: Path, tmp_path: Path) -> None:
     unwritable = tmp_path / "missing-folder" / "report.md"
     result = runner.invoke(app, ["report", "--year", "2021", "--output", str(unwritable)])
     assert_user_error(result, "cannot write", "report.md")
+
+
+def test_up_with_an_unknown_process_layout_says_which_values_it_takes(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A typo must not quietly give another layout than the one asked for."""
+    monkeypatch.setenv("SG989_UP_PROCESSES", "seperate")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["up"])
+    assert_user_error(result, "SG989_UP_PROCESSES is 'seperate'", "separate (the default) or one")
+    assert not data_dir.exists()  # nothing was started or created
